@@ -1,0 +1,45 @@
+# likeledger task runner. `make help` lists the targets; `make demo` and `make test`
+# work from a fresh clone: they create .venv and install the project first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint typecheck pytest fmt bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,postgres]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install likeledger with its dev tools
+
+demo: $(STAMP) ## ingest the examples into a fresh demo database and explain every cause
+	$(PY) -m likeledger.demo
+
+lint: $(STAMP) ## ruff format check and ruff lint
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench
+
+typecheck: $(STAMP) ## mypy --strict on src/
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP) ## the test suite
+	$(PY) -m pytest -q
+
+test: lint typecheck pytest ## everything CI runs: lint, types, tests
+
+fmt: $(STAMP) ## format and autofix
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+bench: $(STAMP) ## ingest benchmark (1M events; takes minutes)
+	$(PY) bench/ingest.py
+
+clean: ## remove the venv and generated files
+	rm -rf $(VENV) demo.db demo-report.html .pytest_cache .mypy_cache .ruff_cache

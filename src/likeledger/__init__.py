@@ -1,0 +1,1 @@
+"""likeledger: an engagement ledger that keeps exact like counts and explains every change."""

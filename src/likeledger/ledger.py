@@ -1,0 +1,221 @@
+"""The Ledger service: ingest, queries and reconcile over a store. The CLI and HTTP API are
+thin shells over this class; the rules it runs are the pure modules (events, rules, engine).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from types import TracebackType
+from typing import Any
+
+import orjson
+
+from . import engine
+from .errors import AccountDeleted, UnknownAccount, UnknownVideo, VideoDeleted
+from .events import Event, InvalidEvent, parse_line, parse_object
+from .model import DELETED, Video
+from .recompute import Truth, recompute
+from .reconcile import reconcile
+from .results import Explanation, IngestError, IngestReport, ReconcileReport, VideoCount, Visibility
+from .rules import CAUSES, hidden_reason
+from .store import DEFAULT_DB, open_store
+from .store.sqlite import SQLiteQueries, SQLiteStore
+from .store.workingset import KIND_CODES
+from .times import MAX_TS
+
+DEFAULT_BATCH = 20_000
+Parsed = tuple[int, Event | str]  # (line number, event or invalid_event message)
+
+
+class Ledger:
+    """An open ledger. Use ``with Ledger.open(url) as ledger:``."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self._queries = SQLiteQueries(store.conn)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, durable: bool = True) -> Ledger:
+        """Open (creating if needed) the ledger at ``url``, $LIKELEDGER_DB or likeledger.db."""
+        return cls(
+            open_store(url or os.environ.get("LIKELEDGER_DB") or DEFAULT_DB, durable=durable)
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    # -- ingest ---------------------------------------------------------------------
+    def ingest(
+        self,
+        lines: Iterable[bytes | str],
+        *,
+        source: str | None = None,
+        batch_size: int = DEFAULT_BATCH,
+    ) -> IngestReport:
+        """Append JSON Lines; blank lines are skipped but still numbered from 1."""
+        return self._ingest(_parse_lines(lines), source, batch_size)
+
+    def ingest_objects(
+        self, objects: Iterable[Any], *, batch_size: int = DEFAULT_BATCH
+    ) -> IngestReport:
+        """Append already-decoded events (dicts); ``line`` in errors is the 1-based position."""
+        return self._ingest(
+            ((n, _parse(parse_object, o)) for n, o in enumerate(objects, 1)), None, batch_size
+        )
+
+    def _ingest(
+        self, parsed: Iterable[Parsed], source: str | None, batch_size: int
+    ) -> IngestReport:
+        report = IngestReport()
+        items = iter(parsed)
+        while batch := list(islice(items, batch_size)):
+            report.merge(self._apply_batch(batch, source))
+        return report
+
+    def _apply_batch(self, batch: list[Parsed], source: str | None) -> IngestReport:
+        report = IngestReport()
+        with self.store.write() as ws:
+            ws.prefetch_keys(item.key for _, item in batch if isinstance(item, Event) and item.key)
+            for line, item in batch:
+                if isinstance(item, str):
+                    report.errors.append(IngestError(line, "invalid_event", item, source))
+                    continue
+                outcome = engine.apply(ws, item)
+                if outcome.status == "refused":
+                    code, message = outcome.code or "refused", outcome.message or ""
+                    report.errors.append(IngestError(line, code, message, source))
+                elif outcome.status == "duplicate":
+                    report.duplicates += 1
+                else:
+                    report.last_seq = ws.record(item, outcome)
+                    report.accepted += 1
+                    report.stale += outcome.status == "stale"
+        report.rejected = len(report.errors)
+        return report
+
+    # -- queries --------------------------------------------------------------------
+    def head(self) -> int:
+        """The sequence number of the last accepted event (0 for an empty ledger)."""
+        row = self.store.conn.execute("SELECT coalesce(max(seq), 0) FROM ledger").fetchone()
+        return int(row[0])
+
+    def count(self, video: str) -> VideoCount:
+        """likes(video) now. Raises UnknownVideo or VideoDeleted."""
+        row = self.store.conn.execute(_COUNT_SQL, (video,)).fetchone()
+        if row is None:
+            raise UnknownVideo(video)
+        if row[1]:
+            raise VideoDeleted(video)
+        return VideoCount(video, row[0], row[2], row[3])
+
+    def explain(
+        self, video: str, since: int | None = None, until: int | None = None
+    ) -> Explanation:
+        """Explain likes(video) over [since, until) by cause (SEMANTICS.md section 6)."""
+        with self.store.read() as view:
+            found = view.video(video)
+            if found is None:
+                raise UnknownVideo(video)
+            if found.deleted:
+                raise VideoDeleted(video)
+            creator = view.user_by_id(found.creator).name
+            return self._explain("video", found.id, video, found.likes, since, until, creator)
+
+    def explain_creator(
+        self, creator: str, since: int | None = None, until: int | None = None
+    ) -> Explanation:
+        """Explain total(creator) over [since, until). Raises UnknownAccount or AccountDeleted."""
+        with self.store.read() as view:
+            user = view.user(creator)
+            if user is None:
+                raise UnknownAccount(creator)
+            if user.status == DELETED:
+                raise AccountDeleted(creator)
+            return self._explain("creator", user.id, creator, user.total, since, until, None)
+
+    def _explain(
+        self,
+        kind: str,
+        subject: int,
+        name: str,
+        current: int,
+        since: int | None,
+        until: int | None,
+        creator: str | None,
+    ) -> Explanation:
+        code = KIND_CODES[kind]
+        window = self._queries.journal_window(
+            code, subject, since or 0, MAX_TS + 1 if until is None else until
+        )
+        after = 0
+        if until is not None:
+            after = sum(
+                delta
+                for delta, _ in self._queries.journal_window(
+                    code, subject, until, MAX_TS + 1
+                ).values()
+            )
+        changes = {CAUSES[cause]: delta for cause, (delta, _) in sorted(window.items())}
+        end = current - after
+        start = end - sum(changes.values())
+        return Explanation(kind, name, start, end, changes, since, until, self.head(), creator)
+
+    def visible(self, video: str, viewer: str) -> Visibility:
+        """May ``viewer`` see ``video``, and if not, the first reason of section 5."""
+        with self.store.read() as view:
+            found = view.video(video)
+            if found is None:
+                raise UnknownVideo(video)
+            return Visibility(video, viewer, hidden_reason(view, found, viewer))
+
+    def videos(self) -> Iterator[Video]:
+        """Every live (not deleted) video, for reports and the demo."""
+        with self.store.read() as view:
+            ids = [
+                row[0] for row in self.store.conn.execute("SELECT id FROM videos WHERE deleted = 0")
+            ]
+            return iter([view.video_by_id(vid) for vid in ids])
+
+    def events(self) -> Iterator[tuple[int, str, int, dict[str, Any], bool]]:
+        """Every accepted event in ledger order: (seq, type, ts, own fields, stale)."""
+        rows = self.store.conn.execute(
+            "SELECT seq, type, ts, payload, stale FROM ledger ORDER BY seq"
+        )
+        for seq, etype, ts, payload, stale in rows:
+            yield seq, etype, ts, orjson.loads(payload), bool(stale)
+
+    def reconcile(self, *, repair: bool = False) -> ReconcileReport:
+        """Recompute every count from the ledger; report drift; with ``repair`` fix it."""
+        return reconcile(self.store, repair=repair)
+
+    def recompute(self) -> Truth:
+        """Counts recomputed from scratch from the ledger (see likeledger.recompute)."""
+        return recompute((etype, ts, data) for _, etype, ts, data, _ in self.events())
+
+
+_COUNT_SQL = (
+    "SELECT v.likes, v.deleted, u.name, (SELECT max(seq) FROM ledger) "
+    "FROM videos v JOIN users u ON u.id = v.creator WHERE v.name = ?"
+)
+
+
+def _parse(parse: Any, raw: Any) -> Event | str:
+    try:
+        event: Event = parse(raw)
+    except InvalidEvent as exc:
+        return str(exc)
+    return event
+
+
+def _parse_lines(lines: Iterable[bytes | str]) -> Iterator[Parsed]:
+    for number, raw in enumerate(lines, 1):
+        if raw.strip():
+            yield number, _parse(parse_line, raw)

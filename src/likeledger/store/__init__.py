@@ -1,0 +1,38 @@
+"""Storage backends behind one small interface; ``open_store`` picks one from a URL.
+
+Drivers are imported only by the backend that needs them.
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+from .sqlite import SQLiteStore
+
+DEFAULT_DB = "likeledger.db"
+
+
+def sqlite_path(url: str) -> str | None:
+    """The SQLite file a URL names, or None when the URL is not SQLite."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :] or DEFAULT_DB
+    if url.startswith("sqlite://"):
+        raise ConfigError(
+            f"database URL {url!r}: use sqlite:///relative/path or sqlite:////absolute/path"
+        )
+    if "://" in url:
+        return None
+    return url
+
+
+def open_store(url: str, *, durable: bool = True) -> SQLiteStore:
+    """Open the store for ``url``: a plain path or ``sqlite:///path`` is SQLite."""
+    path = sqlite_path(url)
+    if path is not None:
+        return SQLiteStore(path, durable=durable)
+    scheme = url.split("://", 1)[0]
+    if scheme in ("postgresql", "postgres"):
+        raise ConfigError(
+            "PostgreSQL URLs are not supported by this build yet (see issue 6); "
+            "use a SQLite path such as likeledger.db"
+        )
+    raise ConfigError(f"database URL {url!r} has an unsupported scheme {scheme!r}")
