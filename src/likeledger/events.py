@@ -202,7 +202,6 @@ def _jsonable(value: Any) -> bool:
 
 
 def _reason(exc: orjson.JSONDecodeError) -> str:
-    text = str(exc)
-    if "utf-8" in text.lower():
+    if "utf-8" in str(exc).lower():
         return "the line is not valid UTF-8"
-    return text.split(":", 1)[0]
+    return f"{exc.msg} at column {exc.colno}"

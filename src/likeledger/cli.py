@@ -1,0 +1,268 @@
+"""The command line: a thin shell over :class:`likeledger.ledger.Ledger` (SEMANTICS.md section 7).
+
+Exit status: 0 success; 1 when ingest refused an event or a query got an error line (or
+the database failed); 2 for a bad command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO, Any, NoReturn
+
+import click
+import orjson
+
+from .errors import LedgerError, QueryError
+from .events import MAX_LINE_BYTES
+from .ledger import Ledger
+from .narrative import REASON_TEXT, explanation_lines
+from .results import IngestReport
+from .times import BadTime, parse_ts
+
+
+class Timestamp(click.ParamType):
+    """--since/--until: integer ms or an RFC 3339 date-time with an offset."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_ts(int(value) if value.isdigit() else value)
+        except BadTime as exc:
+            self.fail(f"{value!r}: {exc}", param, ctx)
+
+
+def _emit(obj: Any) -> None:
+    sys.stdout.write(orjson.dumps(obj).decode() + "\n")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _open(ctx: click.Context) -> Ledger:
+    try:
+        return Ledger.open(ctx.obj["db"])
+    except LedgerError as exc:
+        _fail(str(exc))
+
+
+@click.group()
+@click.option(
+    "--db",
+    envvar="LIKELEDGER_DB",
+    default="likeledger.db",
+    show_default=True,
+    help="Database: a path or sqlite:///path (env LIKELEDGER_DB).",
+)
+@click.version_option(package_name="likeledger")
+@click.pass_context
+def cli(ctx: click.Context, db: str) -> None:
+    """likeledger: exact like counts, and every change explained by cause."""
+    ctx.obj = {"db": db}
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Yield lines, cutting any line over the limit short so it is refused, not buffered whole."""
+    while line := stream.readline(MAX_LINE_BYTES + 2):
+        if len(line) > MAX_LINE_BYTES + 1 and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+        yield line
+
+
+@cli.command()
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, readable=True, allow_dash=True),
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object for the run.")
+@click.pass_context
+def ingest(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
+    """Append events from JSON Lines FILES (- for stdin); valid ones commit even if others fail.
+
+    Example: likeledger ingest examples/01-bot-purge.jsonl
+    """
+    total = IngestReport()
+    with _open(ctx) as ledger:
+        for name in files:
+            stream = sys.stdin.buffer if name == "-" else open(name, "rb")  # noqa: SIM115
+            try:
+                report = ledger.ingest(read_lines(stream), source=name)
+            except LedgerError as exc:
+                _print_ingest(total, files, as_json)
+                _fail(f"{name}: {exc} (events before this batch are committed)")
+            finally:
+                if stream is not sys.stdin.buffer:
+                    stream.close()
+            if report.accepted + report.duplicates + report.rejected == 0:
+                click.echo(f"{name}: no events (the input is empty)", err=True)
+            total.merge(report)
+    _print_ingest(total, files, as_json)
+    sys.exit(1 if total.rejected else 0)
+
+
+def _print_ingest(report: IngestReport, files: tuple[str, ...], as_json: bool) -> None:
+    several = len(files) > 1
+    if as_json:
+        _emit(report.to_json(with_file=several))
+        return
+    click.echo(
+        f"accepted {report.accepted} (stale {report.stale}), duplicates {report.duplicates}, "
+        f"rejected {report.rejected}"
+        + (f", ledger head {report.last_seq}" if report.last_seq else "")
+    )
+    for error in report.errors:
+        where = f"{error.file}:" if several else ""
+        click.echo(f"{where}line {error.line}: {error.code}: {error.message}", err=True)
+
+
+def _answer_each(
+    subjects: tuple[str, ...],
+    key: str,
+    as_json: bool,
+    answer: Callable[[str], tuple[dict[str, Any], list[str]]],
+) -> None:
+    failed = False
+    for subject in subjects:
+        try:
+            obj, lines = answer(subject)
+        except QueryError as exc:
+            failed = True
+            obj, lines = (
+                {key: subject, "error": exc.code},
+                [f"{subject}: error: {exc.code} ({exc})"],
+            )
+        if as_json:
+            _emit(obj)
+        else:
+            click.echo("\n".join(lines))
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("videos", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def count(ctx: click.Context, videos: tuple[str, ...], as_json: bool) -> None:
+    """Print likes(VIDEO) for each VIDEO.
+
+    Example: likeledger count v1 v2 --json
+    """
+    with _open(ctx) as ledger:
+
+        def answer(video: str) -> tuple[dict[str, Any], list[str]]:
+            result = ledger.count(video)
+            return result.to_json(), [f"{video}: {result.likes} likes (by {result.creator})"]
+
+        _guard(lambda: _answer_each(videos, "video", as_json, answer))
+
+
+@cli.command()
+@click.argument("videos", nargs=-1)
+@click.option("--creator", help="Explain this creator's profile total instead of videos.")
+@click.option("--since", type=Timestamp(), help="Window start (inclusive): ms or RFC 3339.")
+@click.option("--until", type=Timestamp(), help="Window end (exclusive): ms or RFC 3339.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def explain(
+    ctx: click.Context,
+    videos: tuple[str, ...],
+    creator: str | None,
+    since: int | None,
+    until: int | None,
+    as_json: bool,
+) -> None:
+    """Explain how a count moved over [--since, --until), cause by cause.
+
+    Example: likeledger explain v1 --since 2026-11-01T00:00:00Z --json
+    """
+    if bool(videos) == bool(creator):
+        raise click.UsageError("give one or more VIDEO arguments, or --creator C (not both)")
+    if since is not None and until is not None and since > until:
+        raise click.UsageError("--since is later than --until")
+    with _open(ctx) as ledger:
+        if creator:
+
+            def answer(subject: str) -> tuple[dict[str, Any], list[str]]:
+                exp = ledger.explain_creator(subject, since, until)
+                return exp.to_json(), explanation_lines(exp)
+
+            _guard(lambda: _answer_each((creator,), "creator", as_json, answer))
+        else:
+
+            def answer_video(subject: str) -> tuple[dict[str, Any], list[str]]:
+                exp = ledger.explain(subject, since, until)
+                return exp.to_json(), explanation_lines(exp)
+
+            _guard(lambda: _answer_each(videos, "video", as_json, answer_video))
+
+
+@cli.command()
+@click.argument("video")
+@click.option("--viewer", required=True, help="The account asking to see the video.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def visible(ctx: click.Context, video: str, viewer: str, as_json: bool) -> None:
+    """May --viewer see VIDEO, and if not, why (SEMANTICS.md section 5).
+
+    Example: likeledger visible v1 --viewer bob
+    """
+    with _open(ctx) as ledger:
+
+        def answer(subject: str) -> tuple[dict[str, Any], list[str]]:
+            result = ledger.visible(subject, viewer)
+            if result.reason is None:
+                return result.to_json(), [f"{viewer} can see {subject}"]
+            why = REASON_TEXT[result.reason]
+            return result.to_json(), [f"{viewer} cannot see {subject}: {result.reason} ({why})"]
+
+        _guard(lambda: _answer_each((video,), "video", as_json, answer))
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Fix drift, writing 'repair' journal entries.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def reconcile(ctx: click.Context, repair: bool, as_json: bool) -> None:
+    """Recompute every count from the ledger and report drift per subject.
+
+    Example: likeledger reconcile --repair
+    """
+    with _open(ctx) as ledger:
+        report = _guard(lambda: ledger.reconcile(repair=repair))
+    if as_json:
+        _emit(report.to_json())
+    else:
+        click.echo(
+            f"checked {report.videos} videos and {report.creators} accounts "
+            f"against {report.events} events: {len(report.drift)} drifted"
+        )
+        for d in report.drift:
+            click.echo(
+                f"  {d.kind} {d.subject}: stored {d.stored}, journal {d.journal}, "
+                f"recomputed {d.expected}"
+            )
+        if report.repaired:
+            click.echo(
+                "repaired: counts set to the recomputed values; journal corrected with 'repair'"
+            )
+    sys.exit(1 if report.drift and not report.repaired else 0)
+
+
+def _guard(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except LedgerError as exc:
+        _fail(str(exc))
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="likeledger")

@@ -1,0 +1,60 @@
+"""Plain-language wording for causes and hidden reasons: what a creator reads.
+
+Integrity removals are only ever described in aggregate: no account names, so bot
+operators learn nothing they could probe.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .results import Explanation
+from .times import format_ts
+
+CAUSE_TEXT: Final = {
+    "like": "new likes",
+    "unlike": "people took their like back",
+    "block": "likes set aside because of a block between you and the liker",
+    "unblock": "likes back after a block was lifted",
+    "integrity_flag": "likes from inauthentic accounts or activity removed",
+    "integrity_clear": "likes restored after an integrity review",
+    "video_deleted": "likes of deleted videos",
+    "account_active": "likes back from accounts that returned",
+    "account_deactivated": "likes from accounts that were deactivated (they may come back)",
+    "account_suspended": "likes from suspended accounts",
+    "account_banned": "likes from banned accounts",
+    "account_deleted": "likes from deleted accounts (or of your own deleted account)",
+    "moderation_remove": "likes of videos removed for a guideline violation",
+    "moderation_restrict": "likes back after a removal was reduced to a restriction",
+    "moderation_restore": "likes back after a video was restored",
+    "repair": "corrections written by reconciliation",
+}
+
+REASON_TEXT: Final = {
+    "deleted": "the video is deleted",
+    "creator_inactive": "the creator's account is not active",
+    "removed": "moderation removed the video",
+    "blocked": "there is a block between the viewer and the creator",
+    "private": "the video is private",
+    "friends_only": "the video is for friends (mutual follows) only",
+    "restricted": "moderation restricted the video to the creator's followers",
+}
+
+
+def window_text(since: int | None, until: int | None) -> str:
+    start = "the beginning" if since is None else format_ts(since)
+    end = "now" if until is None else format_ts(until)
+    return f"{start} → {end}"
+
+
+def explanation_lines(exp: Explanation) -> list[str]:
+    """A short, readable account of one explanation."""
+    owner = f" by {exp.creator}" if exp.creator else ""
+    what = "profile total" if exp.kind == "creator" else "likes"
+    window = window_text(exp.since, exp.until)
+    lines = [f"{exp.subject}{owner}: {exp.start} → {exp.end} {what} ({window})"]
+    for cause, delta in sorted(exp.changes.items(), key=lambda item: item[1]):
+        lines.append(f"  {delta:+6d}  {cause:<20} {CAUSE_TEXT.get(cause, '')}")
+    if not exp.changes:
+        lines.append("  no changes in this window")
+    return lines
