@@ -96,8 +96,9 @@ def ingest(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
             try:
                 report = ledger.ingest(read_lines(stream), source=name)
             except LedgerError as exc:
+                total.merge(getattr(exc, "committed", IngestReport()))
                 _print_ingest(total, files, as_json)
-                _fail(f"{name}: {exc} (events before this batch are committed)")
+                _fail(f"{name}: {exc} (the events counted above are committed)")
             finally:
                 if stream is not sys.stdin.buffer:
                     stream.close()

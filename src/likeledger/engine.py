@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from .events import Event, InvalidEvent
 from .model import ACTIVE, DELETED, REMOVED, RESTRICTED, Edge, LikeRef, State, User, Video
@@ -20,8 +20,7 @@ VIDEO: Final = "video"
 CREATOR: Final = "creator"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """A journal entry before it gets its sequence number: subject, delta and cause."""
 
     kind: str  # VIDEO or CREATOR
@@ -67,6 +66,10 @@ class _Deltas:
 
 def apply(state: State, event: Event) -> Outcome:
     """Decide and apply ``event``; the caller records the ledger row when not refused."""
+    if event.type in _LIKE_TYPES:
+        fast = _plain_like(state, event)
+        if fast is not None:
+            return fast
     if event.key is not None:
         seen = state.seen_key(event.key)
         if seen is not None:
@@ -83,6 +86,56 @@ def apply(state: State, event: Event) -> Outcome:
     return Outcome(status, changes=deltas.entries(cause_of(event)))
 
 
+_LIKE_TYPES: Final = frozenset(("like", "unlike"))
+
+
+def _plain_like(state: State, event: Event) -> Outcome | None:
+    """The common case of a like/unlike, decided with a handful of dict lookups.
+
+    Returns None whenever anything is unusual (a known id, an inactive, flagged or blocking
+    account, a hidden or moderated video, ...) and the general path below decides instead.
+    It must agree with that path exactly; the property tests hold both to the recompute.
+    """
+    if event.key is not None and state.seen_key(event.key) is not None:
+        return None
+    data = event.data
+    video = state.video(data["video"])
+    if video is None or video.deleted:
+        return None
+    user = state.user(data["user"])
+    if user is not None and (user.status != ACTIVE or user.flagged or user.blocks):
+        return None
+    creator = state.user_by_id(video.creator)
+    is_like = event.type == "like"
+    hidden = creator.status != ACTIVE or video.visibility != "public" or video.moderation
+    if is_like and hidden and (user is None or user.id != creator.id):
+        return None
+    if user is None:
+        user = state.add_user(data["user"])
+        edge = None
+    else:
+        edge = state.edge(user, video)
+        if edge is not None and edge.ts is not None and event.ts < edge.ts:
+            return Outcome("stale")
+    if edge is None:
+        edge = state.add_edge(user, video)
+    else:
+        state.touch(edge)
+    before = edge.liked and not edge.flagged
+    edge.liked, edge.ts = is_like, event.ts
+    if before == (is_like and not edge.flagged):
+        return Outcome("accepted")
+    delta, cause = (1, "like") if is_like else (-1, "unlike")
+    video.likes += delta
+    state.touch(video)
+    changes = [Change(VIDEO, video.id, delta, cause)]
+    if video.in_total:
+        creator.total += delta
+        state.touch(creator)
+        changes.append(Change(CREATOR, creator.id, delta, cause))
+    return Outcome("accepted", changes=changes)
+
+
 def _user(state: State, name: str) -> User:
     return state.user(name) or state.add_user(name)
 
@@ -97,9 +150,8 @@ def _video(state: State, event: Event) -> Video:
 def _counts(state: State, user: User, video: Video, edge: Edge | None) -> bool:
     if edge is None or video.deleted:
         return False
-    return like_counts(
-        edge.liked, edge.flagged, user, blocked_between(state, user.id, video.creator)
-    )
+    creator = state.user_by_id(video.creator)
+    return like_counts(edge.liked, edge.flagged, user, blocked_between(state, user, creator))
 
 
 def _like(state: State, event: Event, deltas: _Deltas) -> Status:
@@ -119,7 +171,8 @@ def _like(state: State, event: Event, deltas: _Deltas) -> Status:
 
 
 def _ref_counts(state: State, user: User, video: Video, ref: LikeRef) -> bool:
-    return like_counts(True, ref.flagged, user, blocked_between(state, user.id, video.creator))
+    creator = state.user_by_id(video.creator)
+    return like_counts(True, ref.flagged, user, blocked_between(state, user, creator))
 
 
 def _block(state: State, event: Event, deltas: _Deltas) -> Status:
@@ -127,7 +180,7 @@ def _block(state: State, event: Event, deltas: _Deltas) -> Status:
     on = event.type == "block"
 
     def mutate() -> None:
-        state.set_blocked(blocker.id, blocked.id, on)
+        state.set_blocked(blocker, blocked, on)
 
     if state.blocked(blocker.id, blocked.id) == on:
         return "accepted"

@@ -173,20 +173,27 @@ def parse_object(obj: Any) -> Event:
     key = obj.get("id")
     if key is not None:
         _identifier("id", key)
-    return Event(etype, ts, key, _fields(schema, obj))
+    return Event(etype, ts, key, _fields(etype, obj))
 
 
-def _fields(schema: Mapping[str, Field], obj: Mapping[str, Any]) -> dict[str, Any]:
+# The schema flattened once into tuples: validation runs per event on the ingest hot path.
+_FLAT: Final = {
+    etype: tuple((name, spec.check, spec.required, spec.default) for name, spec in schema.items())
+    for etype, schema in SCHEMAS.items()
+}
+
+
+def _fields(etype: str, obj: Mapping[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for name, spec in schema.items():
+    for name, check, required, default in _FLAT[etype]:
         value = obj.get(name)
         if value is None:
-            if spec.required:
+            if required:
                 raise InvalidEvent(f"missing required field {name!r}")
-            if spec.default is not None:
-                data[name] = spec.default
+            if default is not None:
+                data[name] = default
             continue
-        data[name] = spec.check(name, value)
+        data[name] = check(name, value)
     return data
 
 

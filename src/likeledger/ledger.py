@@ -83,7 +83,9 @@ class Ledger:
     def _apply_batch(self, batch: list[Parsed], source: str | None) -> IngestReport:
         report = IngestReport()
         with self.store.write() as ws:
-            ws.prefetch_keys(item.key for _, item in batch if isinstance(item, Event) and item.key)
+            events = [item for _, item in batch if isinstance(item, Event)]
+            ws.prefetch_keys(event.key for event in events if event.key)
+            ws.prefetch(events)
             for line, item in batch:
                 if isinstance(item, str):
                     report.errors.append(IngestError(line, "invalid_event", item, source))

@@ -58,3 +58,31 @@ def explanation_lines(exp: Explanation) -> list[str]:
     if not exp.changes:
         lines.append("  no changes in this window")
     return lines
+
+
+ADVICE: Final = {
+    "integrity_flag": "Inauthentic likes were removed. Don't buy engagement: purchased likes are "
+    "found and removed, and they never reach real viewers.",
+    "integrity_clear": "Some removed likes were reviewed and restored; nothing to do.",
+    "moderation_remove": "A video was removed under a community guideline. Review the cited "
+    "policy and appeal if you believe it was a mistake.",
+    "moderation_restore": "An appeal succeeded and the video's likes count again.",
+    "moderation_restrict": "A removal was reduced to a restriction: only followers can see it now.",
+    "account_deactivated": "Some fans deactivated their accounts. Nothing to do: their likes come "
+    "back if they return.",
+    "account_suspended": "Likes from suspended accounts are on hold until the suspension ends.",
+    "account_banned": "Likes from banned accounts are gone for good: they broke the rules, "
+    "not you.",
+    "account_deleted": "Some fans deleted their accounts; those likes are gone for good.",
+    "block": "Blocking someone also sets their likes on your videos aside; unblocking "
+    "restores them.",
+    "unlike": "Some viewers took back their like; look at which videos lost them.",
+    "video_deleted": "Deleted videos no longer count towards your profile total.",
+    "repair": "A counting error was corrected by the platform; your numbers are exact again.",
+}
+
+
+def advice_lines(changes: dict[str, int]) -> list[str]:
+    """What to do, keyed to the causes that moved the count (losses first)."""
+    ranked = sorted(changes.items(), key=lambda item: item[1])
+    return [f"  → {ADVICE[cause]}" for cause, delta in ranked if delta and cause in ADVICE]

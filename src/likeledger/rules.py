@@ -76,9 +76,11 @@ def like_counts(liked: bool, like_flagged: bool, liker: User, blocked_between: b
     )
 
 
-def blocked_between(state: State, a: int, b: int) -> bool:
+def blocked_between(state: State, a: User, b: User) -> bool:
     """A block between two accounts, in either direction."""
-    return state.blocked(a, b) or state.blocked(b, a)
+    if not (a.blocks and b.blocks):  # most accounts never block nor get blocked
+        return False
+    return state.blocked(a.id, b.id) or state.blocked(b.id, a.id)
 
 
 def hidden_reason(state: State, video: Video, viewer_name: str) -> str | None:
@@ -93,17 +95,19 @@ def hidden_reason(state: State, video: Video, viewer_name: str) -> str | None:
     if video.moderation == REMOVED:
         return "removed"
     viewer = state.user(viewer_name)
-    viewer_id = viewer.id if viewer is not None else None
-    if viewer_id is not None and blocked_between(state, viewer_id, creator.id):
+    if viewer is not None and blocked_between(state, viewer, creator):
         return "blocked"
     if video.visibility == "private":
         return "private"
-    follows_creator = viewer_id is not None and state.follows(viewer_id, creator.id)
     if video.visibility == "friends" and not (
-        follows_creator and state.follows(creator.id, viewer_id)  # type: ignore[arg-type]
+        viewer is not None
+        and state.follows(viewer.id, creator.id)
+        and state.follows(creator.id, viewer.id)
     ):
         return "friends_only"
-    if video.moderation == RESTRICTED and not follows_creator:
+    if video.moderation == RESTRICTED and not (
+        viewer is not None and state.follows(viewer.id, creator.id)
+    ):
         return "restricted"
     return None
 

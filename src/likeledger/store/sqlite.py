@@ -1,24 +1,29 @@
-"""SQLite backend: one writer connection, WAL, ``synchronous=FULL``, one transaction per batch.
+"""SQLite backend: one writer, WAL, ``synchronous=FULL``, one transaction per batch.
 
 Rules: every write runs inside ``BEGIN IMMEDIATE`` on the writer connection, so the ledger
 rows, state, counts and journal of a batch commit together or not at all. The row cache
 survives between batches only while ``PRAGMA data_version`` proves no other connection
-wrote. sqlite3 errors leave this module as :class:`~likeledger.errors.StorageError`.
+wrote. Ingest holds an advisory lock file for its whole run (one writer process at a time)
+and may pipeline: batch N commits on a writer thread while batch N+1 is decided on the
+main thread, reading through a second connection. sqlite3 errors leave this module as
+:class:`~likeledger.errors.StorageError`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
 from ..errors import ConfigError, StorageError
-from ..model import Edge, LikeRef, User, Video
-from .workingset import HOUR_MS, Content, RowCache, WorkingSet
+from .sqlite_rows import SQLiteQueries, SQLiteWorkingSet
+from .workingset import PendingRows, RowCache
 
-_CHUNK = 500  # parameters per IN (...) lookup
+__all__ = ["SQLiteQueries", "SQLiteStore", "SQLiteWorkingSet", "translate_errors"]
 
 
 @contextmanager
@@ -45,13 +50,15 @@ class SQLiteStore:
 
     def __init__(self, path: str, *, durable: bool = True) -> None:
         self.path = path
+        self.durable = durable
         self.cache = RowCache()
         self._data_version = -1
-        self.conn = self._connect(durable)
+        self.conn = self._connect()
+        self._reader: sqlite3.Connection | None = None
         with translate_errors("migrating the schema"):
             self._migrate()
 
-    def _connect(self, durable: bool) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.is_dir():
@@ -61,7 +68,7 @@ class SQLiteStore:
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'OFF'}")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'OFF'}")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA cache_size=-262144")
             conn.execute("PRAGMA temp_store=MEMORY")
@@ -84,7 +91,42 @@ class SQLiteStore:
                     raise
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         self.conn.close()
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the advisory writer lock (``<db>.lock``): one writing process at a time."""
+        if self.path == ":memory:":
+            yield
+            return
+        with open(self.path + ".lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[Pipeline]:
+        """Batches decided on this thread, committed in order on a writer thread.
+
+        Falls back to committing inline for ``:memory:`` databases (one connection only).
+        """
+        if self.path == ":memory:":
+            yield InlinePipeline(self)
+            return
+        if self._reader is None:
+            self._reader = self._connect()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeledger-writer") as pool:
+            pipe = Pipeline(self, self._reader, pool)
+            try:
+                yield pipe
+                pipe.drain()
+            except BaseException:
+                pipe.abandon()
+                raise
 
     @contextmanager
     def write(self) -> Iterator[SQLiteWorkingSet]:
@@ -104,7 +146,27 @@ class SQLiteStore:
                 self.conn.execute("ROLLBACK")
                 self.cache.clear()
                 raise
-        self._data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        self._data_version = self._version()
+
+    def _version(self) -> int:
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def commit_batch(self, ws: SQLiteWorkingSet, rows: PendingRows) -> None:
+        """Write one decided batch in its own transaction (runs on the writer thread)."""
+        with translate_errors("committing a batch"):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._version() != self._data_version:
+                    raise StorageError(
+                        f"{self.path!r} was changed by another writer during ingest; "
+                        "this batch was not committed"
+                    )
+                ws.write(rows)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        self._data_version = self._version()
 
     @contextmanager
     def read(self) -> Iterator[SQLiteWorkingSet]:
@@ -116,8 +178,14 @@ class SQLiteStore:
             finally:
                 self.conn.execute("ROLLBACK")
 
+    def refresh_cache(self) -> None:
+        """Drop the row cache unless this connection was the last to write."""
+        with translate_errors("reading"):
+            self._refresh_cache()
+        self._data_version = self._version()
+
     def _refresh_cache(self) -> None:
-        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        version = self._version()
         if version != self._data_version or self.cache.size() > RowCache.MAX_ROWS:
             self.cache.clear()
         if not self.cache.valid:
@@ -127,174 +195,64 @@ class SQLiteStore:
                 "(SELECT coalesce(max(id), 0) FROM videos)"
             ).fetchone()
             self.cache.head, self.cache.next_user_id, self.cache.next_video_id = row
+            self.cache.stored_max_user, self.cache.stored_max_video = row[1], row[2]
             self.cache.valid = True
 
 
-class SQLiteWorkingSet(WorkingSet):
-    """Loaders and writers of the working set, in SQLite's dialect."""
+class Pipeline:
+    """Decide batch N+1 while batch N commits; at most one batch is in flight."""
 
-    def __init__(self, conn: sqlite3.Connection, cache: RowCache) -> None:
-        super().__init__(cache)
-        self.conn = conn
+    def __init__(self, store: SQLiteStore, reader: sqlite3.Connection, pool: ThreadPoolExecutor):
+        self.store = store
+        self.reader = reader
+        self.pool = pool
+        self.inflight: Future[None] | None = None
+        self.previous: SQLiteWorkingSet | None = None
+        store.refresh_cache()
 
-    def load_user(self, name: str | None, uid: int | None) -> User | None:
-        where, arg = ("name", name) if name is not None else ("id", uid)
-        row = self.conn.execute(
-            f"SELECT id, name, status, flagged, total FROM users WHERE {where} = ?", (arg,)
-        ).fetchone()
-        return None if row is None else User(row[0], row[1], row[2], bool(row[3]), row[4])
-
-    def load_video(self, name: str | None, vid: int | None) -> Video | None:
-        where, arg = ("name", name) if name is not None else ("id", vid)
-        row = self.conn.execute(
-            "SELECT id, name, creator, visibility, moderation, deleted, likes "
-            f"FROM videos WHERE {where} = ?",
-            (arg,),
-        ).fetchone()
-        return (
-            None
-            if row is None
-            else Video(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+    def begin(self) -> SQLiteWorkingSet:
+        """A working set reading through the reader, overlaid with the in-flight batch."""
+        if self.previous is not None:
+            self.previous.previous = None  # its predecessor is committed: drop the chain
+        return SQLiteWorkingSet(
+            self.reader, self.store.cache, writer=self.store.conn, previous=self.previous
         )
 
-    def load_edge(self, user: int, creator: int, video: int) -> Edge | None:
-        row = self.conn.execute(
-            "SELECT liked, ts, flagged FROM likes WHERE user = ? AND creator = ? AND video = ?",
-            (user, creator, video),
-        ).fetchone()
-        return (
-            None if row is None else Edge(user, video, creator, bool(row[0]), row[1], bool(row[2]))
-        )
+    def submit(self, ws: SQLiteWorkingSet) -> None:
+        """Wait for the batch in flight, then send ``ws`` to be committed."""
+        rows = ws.prepare()
+        self.drain()
+        self.inflight = self.pool.submit(self.store.commit_batch, ws, rows)
+        self.previous = ws
 
-    def load_pair(self, table: str, first: int, second: int) -> bool:
-        columns = {"blocks": ("blocker", "blocked"), "follows": ("follower", "followee")}[table]
-        sql = f"SELECT 1 FROM {table} WHERE {columns[0]} = ? AND {columns[1]} = ?"
-        return self.conn.execute(sql, (first, second)).fetchone() is not None
+    def drain(self) -> None:
+        """Wait until everything submitted is committed; re-raise a failed commit."""
+        if self.inflight is not None:
+            future, self.inflight = self.inflight, None
+            try:
+                future.result()
+            except BaseException:
+                self.store.cache.clear()
+                raise
 
-    def query_liked_edges(self, user: int, creator: int | None) -> list[LikeRef]:
-        sql = "SELECT video, creator, flagged FROM likes WHERE user = ? AND liked = 1"
-        args: tuple[int, ...] = (user,)
-        if creator is not None:
-            sql, args = sql + " AND creator = ?", (user, creator)
-        return [LikeRef(v, c, bool(f)) for v, c, f in self.conn.execute(sql, args)]
-
-    def query_video_ids_of(self, creator: int) -> list[int]:
-        rows = self.conn.execute(
-            "SELECT id FROM videos WHERE creator = ? AND deleted = 0", (creator,)
-        )
-        return [row[0] for row in rows]
-
-    def load_keys(self, keys: list[str]) -> dict[str, Content]:
-        found: dict[str, Content] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT key, type, ts, payload FROM ledger WHERE key IN ({marks})"
-            for key, etype, ts, payload in self.conn.execute(sql, chunk):
-                found[key] = (etype, ts, bytes(payload))
-        return found
-
-    def write_state(self) -> None:
-        c = self.conn
-        if self.dirty_users:
-            c.executemany(
-                "INSERT INTO users (id, name, status, flagged, total) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
-                "flagged = excluded.flagged, total = excluded.total",
-                [(u.id, u.name, u.status, u.flagged, u.total) for u in self.dirty_users],
-            )
-        if self.dirty_videos:
-            c.executemany(
-                "INSERT INTO videos (id, name, creator, visibility, moderation, deleted, likes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                "visibility = excluded.visibility, moderation = excluded.moderation, "
-                "deleted = excluded.deleted, likes = excluded.likes",
-                [
-                    (v.id, v.name, v.creator, v.visibility, v.moderation, v.deleted, v.likes)
-                    for v in self.dirty_videos
-                ],
-            )
-        if self.dirty_edges:
-            c.executemany(
-                "INSERT OR REPLACE INTO likes (user, creator, video, liked, ts, flagged) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.user, e.creator, e.video, e.liked, e.ts, e.flagged) for e in self.dirty_edges],
-            )
-        self._write_pairs("blocks", ("blocker", "blocked"), self.dirty_blocks)
-        self._write_pairs("follows", ("follower", "followee"), self.dirty_follows)
-
-    def _write_pairs(
-        self, table: str, columns: tuple[str, str], pending: dict[tuple[int, int], bool]
-    ) -> None:
-        on = [pair for pair, value in pending.items() if value]
-        off = [pair for pair, value in pending.items() if not value]
-        a, b = columns
-        self.conn.executemany(f"INSERT OR IGNORE INTO {table} ({a}, {b}) VALUES (?, ?)", on)
-        self.conn.executemany(f"DELETE FROM {table} WHERE {a} = ? AND {b} = ?", off)
-
-    def write_log(self) -> None:
-        c = self.conn
-        c.executemany(
-            "INSERT INTO ledger (seq, key, type, ts, payload, stale) VALUES (?, ?, ?, ?, ?, ?)",
-            self.ledger_rows,
-        )
-        c.executemany(
-            "INSERT INTO journal (kind, subject, ts, seq, delta, cause) VALUES (?, ?, ?, ?, ?, ?)",
-            self.journal_rows,
-        )
-        c.executemany(
-            "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-            "delta = delta + excluded.delta, entries = entries + excluded.entries",
-            [(*slot, delta, n) for slot, (delta, n) in self.rollup.items()],
-        )
-        c.executemany(
-            "INSERT INTO impressions (video, hour, version, count) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT DO UPDATE SET count = count + excluded.count",
-            [(*slot, count) for slot, count in self.impressions.items()],
-        )
-        self.ledger_rows, self.journal_rows, self.rollup, self.impressions = [], [], {}, {}
+    def abandon(self) -> None:
+        """After an error: wait for the writer, forget cached rows (they may be uncommitted)."""
+        with suppress(Exception):  # the original error is the one worth reporting
+            self.drain()
+        self.store.cache.clear()
 
 
-class SQLiteQueries:
-    """Read-side queries that are plain SQL (journal windows, full scans for reconcile)."""
+class InlinePipeline(Pipeline):
+    """The same interface, committing each batch inline (single-connection databases)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.inflight = None
+        self.previous = None
+        store.refresh_cache()
 
-    def journal_window(
-        self, kind: int, subject: int, since: int, until: int
-    ) -> dict[int, list[int]]:
-        """Per cause: [sum of deltas, number of entries] of entries with since <= ts < until."""
-        first_hour, last_hour = -(-since // HOUR_MS), until // HOUR_MS
-        sums: dict[int, list[int]] = {}
-        if first_hour >= last_hour:
-            self._raw(sums, kind, subject, since, until)
-            return sums
-        self._raw(sums, kind, subject, since, first_hour * HOUR_MS)
-        rows = self.conn.execute(
-            "SELECT cause, sum(delta), sum(entries) FROM journal_hourly "
-            "WHERE kind = ? AND subject = ? AND hour >= ? AND hour < ? GROUP BY cause",
-            (kind, subject, first_hour, last_hour),
-        )
-        _merge(sums, rows)
-        self._raw(sums, kind, subject, last_hour * HOUR_MS, until)
-        return sums
+    def begin(self) -> SQLiteWorkingSet:
+        return SQLiteWorkingSet(self.store.conn, self.store.cache)
 
-    def _raw(
-        self, sums: dict[int, list[int]], kind: int, subject: int, since: int, until: int
-    ) -> None:
-        if since < until:
-            rows = self.conn.execute(
-                "SELECT cause, sum(delta), count(*) FROM journal WHERE kind = ? AND subject = ? "
-                "AND ts >= ? AND ts < ? GROUP BY cause",
-                (kind, subject, since, until),
-            )
-            _merge(sums, rows)
-
-
-def _merge(sums: dict[int, list[int]], rows: Iterator[tuple[int, int, int]]) -> None:
-    for cause, delta, entries in rows:
-        slot = sums.setdefault(cause, [0, 0])
-        slot[0] += delta
-        slot[1] += entries
+    def submit(self, ws: SQLiteWorkingSet) -> None:
+        self.store.commit_batch(ws, ws.prepare())

@@ -9,10 +9,12 @@ transaction when the backend proves no other writer committed in between.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from ..engine import CREATOR, Outcome
-from ..events import Event
+from ..events import USER_FIELDS, Event
 from ..model import Edge, LikeRef, User, Video
 from ..rules import CAUSES
 
@@ -20,6 +22,21 @@ HOUR_MS = 3_600_000
 KIND_CODES = {"video": 0, CREATOR: 1}
 CAUSE_CODES = {cause: code for code, cause in enumerate(CAUSES)}
 Content = tuple[str, int, bytes]
+
+
+@dataclass(slots=True)
+class PendingRows:
+    """One batch's writes as plain tuples, ready for ``executemany``."""
+
+    users: list[tuple[int, str, str, bool, int, int]]
+    videos: list[tuple[int, str, int, str, str | None, bool, int]]
+    edges: list[tuple[int, int, int, bool, int | None, bool]]
+    blocks: list[tuple[tuple[int, int], bool]]
+    follows: list[tuple[tuple[int, int], bool]]
+    ledger: list[tuple[int, str | None, str, int, bytes, int]]
+    journal: list[tuple[int, int, int, int, int, int]]
+    rollup: list[tuple[int, int, int, int, int, int]]
+    impressions: list[tuple[int, int, str, int]]
 
 
 class RowCache:
@@ -30,6 +47,8 @@ class RowCache:
     def __init__(self) -> None:
         self.users: dict[str, User] = {}
         self.users_by_id: dict[int, User] = {}
+        self.missing_users: set[str] = set()
+        self.missing_videos: set[str] = set()
         self.videos: dict[str, Video] = {}
         self.videos_by_id: dict[int, Video] = {}
         self.edges: dict[tuple[int, int], Edge | None] = {}
@@ -37,6 +56,8 @@ class RowCache:
         self.follows: dict[tuple[int, int], bool] = {}
         self.next_user_id = 0
         self.next_video_id = 0
+        self.stored_max_user = 0  # ids above these were created by this process: no DB lookup
+        self.stored_max_video = 0
         self.head = 0
         self.valid = False
 
@@ -56,11 +77,14 @@ class RowCache:
 class WorkingSet(ABC):
     """Implements :class:`likeledger.model.State` over a :class:`RowCache` and a backend."""
 
-    def __init__(self, cache: RowCache) -> None:
+    def __init__(self, cache: RowCache, previous: WorkingSet | None = None) -> None:
         self.cache = cache
+        self.previous = previous  # the batch still being committed, if any: its rows overlay ours
         self.dirty_users: set[User] = set()
         self.dirty_videos: set[Video] = set()
         self.dirty_edges: set[Edge] = set()
+        self.dirty_edges_by_user: dict[int, list[Edge]] = {}
+        self.new_videos_by_creator: dict[int, list[Video]] = {}
         self.dirty_blocks: dict[tuple[int, int], bool] = {}
         self.dirty_follows: dict[tuple[int, int], bool] = {}
         self.keys: dict[str, Content | None] = {}
@@ -85,19 +109,23 @@ class WorkingSet(ABC):
     @abstractmethod
     def load_keys(self, keys: list[str]) -> dict[str, Content]: ...
     @abstractmethod
-    def write_log(self) -> None:
-        """Persist ledger rows, journal rows, hourly roll-ups and impressions."""
-
+    def load_users(self, names: list[str]) -> list[User]: ...
     @abstractmethod
-    def write_state(self) -> None:
-        """Persist the dirty rows (users, videos, edges, blocks, follows) in this transaction."""
+    def load_videos(self, names: list[str]) -> list[Video]: ...
+    @abstractmethod
+    def load_edges(self, triples: list[tuple[int, int, int]]) -> list[Edge]: ...
+    @abstractmethod
+    def write(self, rows: PendingRows) -> None:
+        """Persist one batch's prepared rows; runs inside the batch's write transaction."""
 
     # -- State ----------------------------------------------------------------------
     def user(self, name: str) -> User | None:
         user = self.cache.users.get(name)
-        if user is None:
+        if user is None and name not in self.cache.missing_users:
             user = self.load_user(name, None)
-            if user is not None:
+            if user is None:
+                self.cache.missing_users.add(name)
+            else:
                 self._cache_user(user)
         return user
 
@@ -119,9 +147,11 @@ class WorkingSet(ABC):
 
     def video(self, name: str) -> Video | None:
         video = self.cache.videos.get(name)
-        if video is None:
+        if video is None and name not in self.cache.missing_videos:
             video = self.load_video(name, None)
-            if video is not None:
+            if video is None:
+                self.cache.missing_videos.add(name)
+            else:
                 self._cache_video(video)
         return video
 
@@ -139,28 +169,37 @@ class WorkingSet(ABC):
         video = Video(self.cache.next_video_id, name, creator.id, visibility)
         self._cache_video(video)
         self.dirty_videos.add(video)
+        self.new_videos_by_creator.setdefault(creator.id, []).append(video)
         return video
 
     def edge(self, user: User, video: Video) -> Edge | None:
         key = (user.id, video.id)
         if key in self.cache.edges:
             return self.cache.edges[key]
-        edge = self.load_edge(user.id, video.creator, video.id)
+        edge = None
+        if user.id <= self.cache.stored_max_user and video.id <= self.cache.stored_max_video:
+            edge = self.load_edge(user.id, video.creator, video.id)
         self.cache.edges[key] = edge
         return edge
 
     def add_edge(self, user: User, video: Video) -> Edge:
         edge = Edge(user.id, video.id, video.creator)
         self.cache.edges[(user.id, video.id)] = edge
-        self.dirty_edges.add(edge)
+        self.touch(edge)
         return edge
 
     def blocked(self, blocker: int, blocked: int) -> bool:
         return self._pair(self.cache.blocks, "blocks", blocker, blocked)
 
-    def set_blocked(self, blocker: int, blocked: int, on: bool) -> None:
-        self.cache.blocks[(blocker, blocked)] = on
-        self.dirty_blocks[(blocker, blocked)] = on
+    def set_blocked(self, blocker: User, blocked: User, on: bool) -> None:
+        key = (blocker.id, blocked.id)
+        if self.blocked(*key) == on:
+            return
+        self.cache.blocks[key] = on
+        self.dirty_blocks[key] = on
+        for user in (blocker, blocked):
+            user.blocks += 1 if on else -1
+            self.dirty_users.add(user)
 
     def follows(self, follower: int, followee: int) -> bool:
         return self._pair(self.cache.follows, "follows", follower, followee)
@@ -170,49 +209,123 @@ class WorkingSet(ABC):
         self.dirty_follows[(follower, followee)] = on
 
     def liked_edges(self, user: User, creator: User | None = None) -> list[LikeRef]:
-        self.flush_state()
-        return self.query_liked_edges(user.id, creator.id if creator is not None else None)
+        """Stored liked edges, overlaid with this transaction's unflushed edge changes."""
+        only = creator.id if creator is not None else None
+        refs = {ref.video: ref for ref in self.query_liked_edges(user.id, only)}
+        pending = self.dirty_edges_by_user.get(user.id, [])
+        if self.previous is not None:
+            pending = self.previous.dirty_edges_by_user.get(user.id, []) + pending
+        for edge in pending:
+            if only is None or edge.creator == only:
+                refs[edge.video] = LikeRef(edge.video, edge.creator, edge.flagged)
+                if not edge.liked:
+                    del refs[edge.video]
+        return list(refs.values())
 
     def videos_of(self, creator: User) -> list[Video]:
-        self.flush_state()
-        videos = [self.video_by_id(vid) for vid in self.query_video_ids_of(creator.id)]
-        return [video for video in videos if not video.deleted]
+        stored = [self.video_by_id(vid) for vid in self.query_video_ids_of(creator.id)]
+        fresh = self.new_videos_by_creator.get(creator.id, [])
+        if self.previous is not None:
+            fresh = self.previous.new_videos_by_creator.get(creator.id, []) + fresh
+        unique = {video.id: video for video in stored + fresh}
+        return [video for video in unique.values() if not video.deleted]
 
     def touch(self, row: User | Video | Edge) -> None:
-        if isinstance(row, Edge):
-            self.dirty_edges.add(row)
-        elif isinstance(row, Video):
-            self.dirty_videos.add(row)
-        else:
-            self.dirty_users.add(row)
+        kind = type(row)
+        if kind is Video:
+            self.dirty_videos.add(row)  # type: ignore[arg-type]
+        elif kind is User:
+            self.dirty_users.add(row)  # type: ignore[arg-type]
+        elif row not in self.dirty_edges:
+            self.dirty_edges.add(row)  # type: ignore[arg-type]
+            self.dirty_edges_by_user.setdefault(row.user, []).append(row)  # type: ignore[union-attr,arg-type]
 
-    def flush_state(self) -> None:
-        """Write dirty rows so that set-based queries in this transaction see them."""
-        if (
-            self.dirty_users
-            or self.dirty_videos
-            or self.dirty_edges
-            or self.dirty_blocks
-            or self.dirty_follows
-        ):
-            self.write_state()
-            self.dirty_users.clear()
-            self.dirty_videos.clear()
-            self.dirty_edges.clear()
-            self.dirty_blocks.clear()
-            self.dirty_follows.clear()
+    def prepare(self) -> PendingRows:
+        """Snapshot everything pending as plain tuples and start a fresh pending set.
+
+        Taking the values now (not when the writer runs) keeps a pipelined commit exact even
+        though the next batch goes on mutating the same cached row objects.
+        """
+        rows = PendingRows(
+            users=[
+                (u.id, u.name, u.status, u.flagged, u.total, u.blocks) for u in self.dirty_users
+            ],
+            videos=[
+                (v.id, v.name, v.creator, v.visibility, v.moderation, v.deleted, v.likes)
+                for v in self.dirty_videos
+            ],
+            edges=[
+                (e.user, e.creator, e.video, e.liked, e.ts, e.flagged) for e in self.dirty_edges
+            ],
+            blocks=list(self.dirty_blocks.items()),
+            follows=list(self.dirty_follows.items()),
+            ledger=self.ledger_rows,
+            journal=self.journal_rows,
+            rollup=[(*slot, delta, n) for slot, (delta, n) in self.rollup.items()],
+            impressions=[(*slot, count) for slot, count in self.impressions.items()],
+        )
+        self.dirty_users, self.dirty_videos, self.dirty_edges = set(), set(), set()
+        self.dirty_blocks, self.dirty_follows = {}, {}
+        self.ledger_rows, self.journal_rows, self.rollup, self.impressions = [], [], {}, {}
+        return rows
 
     def seen_key(self, key: str) -> Content | None:
+        if key not in self.keys and self.previous is not None and key in self.previous.keys:
+            self.keys[key] = self.previous.keys[key]
         if key not in self.keys:
             self.keys[key] = self.load_keys([key]).get(key)
         return self.keys[key]
 
     def prefetch_keys(self, keys: Iterable[str]) -> None:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
+        earlier = self.previous.keys if self.previous is not None else {}
+        for key in keys:
+            if key in earlier and earlier[key] is not None:
+                self.keys[key] = earlier[key]
         missing = [key for key in set(keys) if key not in self.keys]
         found = self.load_keys(missing)
         for key in missing:
             self.keys[key] = found.get(key)
+
+    def prefetch(self, events: list[Event]) -> None:
+        """Load every row a batch will touch with a few set-based queries instead of one per event.
+
+        Misses are remembered, so the per-event path asks the database nothing in the common case.
+        """
+        users, videos = _names(events)
+        self._prefetch_rows(users, self.cache.users, self.cache.missing_users, self.load_users)
+        self._prefetch_rows(videos, self.cache.videos, self.cache.missing_videos, self.load_videos)
+        triples = []
+        for event in events:
+            if "video" in event.data and "user" in event.data:
+                user = self.cache.users.get(event.data["user"])
+                video = self.cache.videos.get(event.data["video"])
+                if (
+                    user is not None
+                    and video is not None
+                    and (user.id, video.id) not in self.cache.edges
+                ):
+                    triples.append((user.id, video.creator, video.id))
+        triples = list(set(triples))
+        for edge in self.load_edges(triples):
+            self.cache.edges[(edge.user, edge.video)] = edge
+        for uid, _, vid in triples:
+            self.cache.edges.setdefault((uid, vid), None)
+
+    def _prefetch_rows(
+        self,
+        names: set[str],
+        cached: dict[str, Any],
+        missing: set[str],
+        load: Callable[[list[str]], list[Any]],
+    ) -> None:
+        wanted = [name for name in names if name not in cached and name not in missing]
+        for row in load(wanted):
+            if isinstance(row, User):
+                self._cache_user(row)
+            else:
+                self._cache_video(row)
+        missing.update(name for name in wanted if name not in cached)
 
     def add_impressions(self, video: Video, ts: int, count: int, version: str | None) -> None:
         key = (video.id, ts // HOUR_MS, version or "")
@@ -228,15 +341,15 @@ class WorkingSet(ABC):
         if event.key is not None:
             self.keys[event.key] = content
         hour = event.ts // HOUR_MS
-        for change in outcome.changes:
-            kind, cause = KIND_CODES[change.kind], CAUSE_CODES[change.cause]
-            self.journal_rows.append((kind, change.subject, event.ts, seq, change.delta, cause))
-            slot = (kind, change.subject, hour, cause)
+        for kind_name, subject, delta, cause_name in outcome.changes:
+            kind, cause = KIND_CODES[kind_name], CAUSE_CODES[cause_name]
+            self.journal_rows.append((kind, subject, event.ts, seq, delta, cause))
+            slot = (kind, subject, hour, cause)
             total = self.rollup.get(slot)
             if total is None:
-                self.rollup[slot] = [change.delta, 1]
+                self.rollup[slot] = [delta, 1]
             else:
-                total[0] += change.delta
+                total[0] += delta
                 total[1] += 1
         return seq
 
@@ -250,9 +363,8 @@ class WorkingSet(ABC):
         total[1] += 1
 
     def flush(self) -> None:
-        """Write everything pending; called once at commit."""
-        self.flush_state()
-        self.write_log()
+        """Write everything pending (synchronous commit path)."""
+        self.write(self.prepare())
 
     # -- helpers --------------------------------------------------------------------
     def _pair(
@@ -265,9 +377,24 @@ class WorkingSet(ABC):
         return found
 
     def _cache_user(self, user: User) -> None:
+        self.cache.missing_users.discard(user.name)
         self.cache.users[user.name] = user
         self.cache.users_by_id[user.id] = user
 
     def _cache_video(self, video: Video) -> None:
+        self.cache.missing_videos.discard(video.name)
         self.cache.videos[video.name] = video
         self.cache.videos_by_id[video.id] = video
+
+
+def _names(events: list[Event]) -> tuple[set[str], set[str]]:
+    users: set[str] = set()
+    videos: set[str] = set()
+    for event in events:
+        data = event.data
+        for field in USER_FIELDS:
+            if field in data:
+                users.add(data[field])
+        if "video" in data:
+            videos.add(data["video"])
+    return users, videos

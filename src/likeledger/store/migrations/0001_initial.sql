@@ -13,7 +13,8 @@ CREATE TABLE users (
     name    TEXT NOT NULL UNIQUE,
     status  TEXT NOT NULL,
     flagged INTEGER NOT NULL,
-    total   INTEGER NOT NULL              -- profile total, maintained incrementally
+    total   INTEGER NOT NULL,             -- profile total, maintained incrementally
+    blocks  INTEGER NOT NULL DEFAULT 0    -- block rows naming this account (0: skip lookups)
 );
 CREATE TABLE videos (
     id         INTEGER PRIMARY KEY,

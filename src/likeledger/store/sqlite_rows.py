@@ -1,0 +1,221 @@
+"""SQLite rows: the working set's loaders and writers, and read-side journal queries.
+
+Loads go through ``conn`` (the reader); writes through ``writer``. They are the same
+connection in synchronous mode and different ones when ingest is pipelined.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from ..model import Edge, LikeRef, User, Video
+from .workingset import HOUR_MS, Content, PendingRows, RowCache, WorkingSet
+
+_CHUNK = 500  # parameters per IN (...) lookup
+
+
+class SQLiteWorkingSet(WorkingSet):
+    """Loaders and writers of the working set, in SQLite's dialect."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        cache: RowCache,
+        *,
+        writer: sqlite3.Connection | None = None,
+        previous: WorkingSet | None = None,
+    ) -> None:
+        super().__init__(cache, previous)
+        self.conn = conn
+        self.writer = writer or conn
+
+    def load_user(self, name: str | None, uid: int | None) -> User | None:
+        where, arg = ("name", name) if name is not None else ("id", uid)
+        row = self.conn.execute(
+            f"SELECT id, name, status, flagged, total, blocks FROM users WHERE {where} = ?", (arg,)
+        ).fetchone()
+        return None if row is None else User(row[0], row[1], row[2], bool(row[3]), row[4], row[5])
+
+    def load_video(self, name: str | None, vid: int | None) -> Video | None:
+        where, arg = ("name", name) if name is not None else ("id", vid)
+        row = self.conn.execute(
+            "SELECT id, name, creator, visibility, moderation, deleted, likes "
+            f"FROM videos WHERE {where} = ?",
+            (arg,),
+        ).fetchone()
+        return (
+            None
+            if row is None
+            else Video(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+        )
+
+    def load_edge(self, user: int, creator: int, video: int) -> Edge | None:
+        row = self.conn.execute(
+            "SELECT liked, ts, flagged FROM likes WHERE user = ? AND creator = ? AND video = ?",
+            (user, creator, video),
+        ).fetchone()
+        return (
+            None if row is None else Edge(user, video, creator, bool(row[0]), row[1], bool(row[2]))
+        )
+
+    def load_pair(self, table: str, first: int, second: int) -> bool:
+        columns = {"blocks": ("blocker", "blocked"), "follows": ("follower", "followee")}[table]
+        sql = f"SELECT 1 FROM {table} WHERE {columns[0]} = ? AND {columns[1]} = ?"
+        return self.conn.execute(sql, (first, second)).fetchone() is not None
+
+    def query_liked_edges(self, user: int, creator: int | None) -> list[LikeRef]:
+        sql = "SELECT video, creator, flagged FROM likes WHERE user = ? AND liked = 1"
+        args: tuple[int, ...] = (user,)
+        if creator is not None:
+            sql, args = sql + " AND creator = ?", (user, creator)
+        return [LikeRef(v, c, bool(f)) for v, c, f in self.conn.execute(sql, args)]
+
+    def query_video_ids_of(self, creator: int) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT id FROM videos WHERE creator = ? AND deleted = 0", (creator,)
+        )
+        return [row[0] for row in rows]
+
+    def load_users(self, names: list[str]) -> list[User]:
+        sql = "SELECT id, name, status, flagged, total, blocks FROM users WHERE name IN ({})"
+        return [User(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in self._in(sql, names)]
+
+    def load_videos(self, names: list[str]) -> list[Video]:
+        sql = (
+            "SELECT id, name, creator, visibility, moderation, deleted, likes "
+            "FROM videos WHERE name IN ({})"
+        )
+        return [Video(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in self._in(sql, names)]
+
+    def load_edges(self, triples: list[tuple[int, int, int]]) -> list[Edge]:
+        edges = []
+        for start in range(0, len(triples), _CHUNK):
+            chunk = triples[start : start + _CHUNK]
+            values = ",".join("(?, ?, ?)" for _ in chunk)
+            sql = (
+                f"WITH k(u, c, v) AS (VALUES {values}) SELECT l.user, l.video, l.creator, l.liked, "
+                "l.ts, l.flagged FROM k JOIN likes l "
+                "ON l.user = k.u AND l.creator = k.c AND l.video = k.v"
+            )
+            params = [x for triple in chunk for x in triple]
+            for u, v, c, liked, ts, flagged in self.conn.execute(sql, params):
+                edges.append(Edge(u, v, c, bool(liked), ts, bool(flagged)))
+        return edges
+
+    def _in(self, sql: str, args: list[Any]) -> Iterator[Any]:
+        for start in range(0, len(args), _CHUNK):
+            chunk = args[start : start + _CHUNK]
+            yield from self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
+
+    def load_keys(self, keys: list[str]) -> dict[str, Content]:
+        found: dict[str, Content] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT key, type, ts, payload FROM ledger WHERE key IN ({marks})"
+            for key, etype, ts, payload in self.conn.execute(sql, chunk):
+                found[key] = (etype, ts, bytes(payload))
+        return found
+
+    def write(self, rows: PendingRows) -> None:
+        c = self.writer
+        c.executemany(_UPSERT_USER, rows.users)
+        c.executemany(_UPSERT_VIDEO, rows.videos)
+        c.executemany(
+            "INSERT OR REPLACE INTO likes (user, creator, video, liked, ts, flagged) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows.edges,
+        )
+        _write_pairs(c, "blocks", ("blocker", "blocked"), rows.blocks)
+        _write_pairs(c, "follows", ("follower", "followee"), rows.follows)
+        c.executemany(
+            "INSERT INTO ledger (seq, key, type, ts, payload, stale) VALUES (?, ?, ?, ?, ?, ?)",
+            rows.ledger,
+        )
+        c.executemany(
+            "INSERT INTO journal (kind, subject, ts, seq, delta, cause) VALUES (?, ?, ?, ?, ?, ?)",
+            rows.journal,
+        )
+        c.executemany(
+            "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "delta = delta + excluded.delta, entries = entries + excluded.entries",
+            rows.rollup,
+        )
+        c.executemany(
+            "INSERT INTO impressions (video, hour, version, count) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            rows.impressions,
+        )
+
+
+_UPSERT_USER = (
+    "INSERT INTO users (id, name, status, flagged, total, blocks) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, flagged = excluded.flagged, "
+    "total = excluded.total, blocks = excluded.blocks"
+)
+_UPSERT_VIDEO = (
+    "INSERT INTO videos (id, name, creator, visibility, moderation, deleted, likes) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    "visibility = excluded.visibility, moderation = excluded.moderation, "
+    "deleted = excluded.deleted, likes = excluded.likes"
+)
+
+
+def _write_pairs(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: tuple[str, str],
+    pending: list[tuple[tuple[int, int], bool]],
+) -> None:
+    a, b = columns
+    on = [pair for pair, value in pending if value]
+    off = [pair for pair, value in pending if not value]
+    conn.executemany(f"INSERT OR IGNORE INTO {table} ({a}, {b}) VALUES (?, ?)", on)
+    conn.executemany(f"DELETE FROM {table} WHERE {a} = ? AND {b} = ?", off)
+
+
+class SQLiteQueries:
+    """Read-side queries that are plain SQL (journal windows, full scans for reconcile)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def journal_window(
+        self, kind: int, subject: int, since: int, until: int
+    ) -> dict[int, list[int]]:
+        """Per cause: [sum of deltas, number of entries] of entries with since <= ts < until."""
+        first_hour, last_hour = -(-since // HOUR_MS), until // HOUR_MS
+        sums: dict[int, list[int]] = {}
+        if first_hour >= last_hour:
+            self._raw(sums, kind, subject, since, until)
+            return sums
+        self._raw(sums, kind, subject, since, first_hour * HOUR_MS)
+        rows = self.conn.execute(
+            "SELECT cause, sum(delta), sum(entries) FROM journal_hourly "
+            "WHERE kind = ? AND subject = ? AND hour >= ? AND hour < ? GROUP BY cause",
+            (kind, subject, first_hour, last_hour),
+        )
+        _merge(sums, rows)
+        self._raw(sums, kind, subject, last_hour * HOUR_MS, until)
+        return sums
+
+    def _raw(
+        self, sums: dict[int, list[int]], kind: int, subject: int, since: int, until: int
+    ) -> None:
+        if since < until:
+            rows = self.conn.execute(
+                "SELECT cause, sum(delta), count(*) FROM journal WHERE kind = ? AND subject = ? "
+                "AND ts >= ? AND ts < ? GROUP BY cause",
+                (kind, subject, since, until),
+            )
+            _merge(sums, rows)
+
+
+def _merge(sums: dict[int, list[int]], rows: Iterator[tuple[int, int, int]]) -> None:
+    for cause, delta, entries in rows:
+        slot = sums.setdefault(cause, [0, 0])
+        slot[0] += delta
+        slot[1] += entries
