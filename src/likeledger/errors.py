@@ -41,22 +41,28 @@ class StorageError(LedgerError):
 class QueryError(LedgerError):
     """A query names a subject that has no answer; ``code`` is the contract's error code."""
 
-    def __init__(self, subject: str, message: str | None = None) -> None:
+    template = "{!r}"
+
+    def __init__(self, subject: str) -> None:
         self.subject = subject
-        super().__init__(message or f"{self.code}: {subject!r}")
+        super().__init__(self.template.format(subject))
 
 
 class UnknownVideo(QueryError):
     code = "unknown_video"
+    template = "video {!r} was never published"
 
 
 class VideoDeleted(QueryError):
     code = "video_deleted"
+    template = "video {!r} is deleted"
 
 
 class UnknownAccount(QueryError):
     code = "unknown_account"
+    template = "account {!r} never appeared in the ledger"
 
 
 class AccountDeleted(QueryError):
     code = "account_deleted"
+    template = "account {!r} is deleted"
