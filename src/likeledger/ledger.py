@@ -13,16 +13,16 @@ from typing import Any
 import orjson
 
 from . import engine
-from .errors import AccountDeleted, UnknownAccount, UnknownVideo, VideoDeleted
+from .errors import AccountDeleted, LedgerError, UnknownAccount, UnknownVideo, VideoDeleted
 from .events import Event, InvalidEvent, parse_line, parse_object
-from .model import DELETED, Video
+from .model import DELETED
 from .recompute import Truth, recompute
 from .reconcile import reconcile
 from .results import Explanation, IngestError, IngestReport, ReconcileReport, VideoCount, Visibility
 from .rules import CAUSES, hidden_reason
 from .store import DEFAULT_DB, open_store
-from .store.sqlite import SQLiteQueries, SQLiteStore
-from .store.workingset import KIND_CODES
+from .store.base import Store
+from .store.workingset import KIND_CODES, WorkingSet
 from .times import MAX_TS
 
 DEFAULT_BATCH = 20_000
@@ -32,9 +32,8 @@ Parsed = tuple[int, Event | str]  # (line number, event or invalid_event message
 class Ledger:
     """An open ledger. Use ``with Ledger.open(url) as ledger:``."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self._queries = SQLiteQueries(store.conn)
 
     @classmethod
     def open(cls, url: str | None = None, *, durable: bool = True) -> Ledger:
@@ -74,44 +73,35 @@ class Ledger:
     def _ingest(
         self, parsed: Iterable[Parsed], source: str | None, batch_size: int
     ) -> IngestReport:
+        """Decide batches in order; each commits whole. On a storage failure the raised error
+        carries ``committed``: the report of the batches that did commit."""
         report = IngestReport()
+        submitted: IngestReport | None = None
         items = iter(parsed)
-        while batch := list(islice(items, batch_size)):
-            report.merge(self._apply_batch(batch, source))
-        return report
-
-    def _apply_batch(self, batch: list[Parsed], source: str | None) -> IngestReport:
-        report = IngestReport()
-        with self.store.write() as ws:
-            events = [item for _, item in batch if isinstance(item, Event)]
-            ws.prefetch_keys(event.key for event in events if event.key)
-            ws.prefetch(events)
-            for line, item in batch:
-                if isinstance(item, str):
-                    report.errors.append(IngestError(line, "invalid_event", item, source))
-                    continue
-                outcome = engine.apply(ws, item)
-                if outcome.status == "refused":
-                    code, message = outcome.code or "refused", outcome.message or ""
-                    report.errors.append(IngestError(line, code, message, source))
-                elif outcome.status == "duplicate":
-                    report.duplicates += 1
-                else:
-                    report.last_seq = ws.record(item, outcome)
-                    report.accepted += 1
-                    report.stale += outcome.status == "stale"
-        report.rejected = len(report.errors)
+        try:
+            with self.store.lock(), self.store.pipeline() as pipe:
+                while batch := list(islice(items, batch_size)):
+                    ws = pipe.begin()
+                    decided = _decide(ws, batch, source)
+                    pipe.submit(ws)  # returns once the previous batch has committed
+                    if submitted is not None:
+                        report.merge(submitted)
+                    submitted = decided
+        except LedgerError as exc:
+            exc.committed = report  # type: ignore[attr-defined]
+            raise
+        if submitted is not None:
+            report.merge(submitted)
         return report
 
     # -- queries --------------------------------------------------------------------
     def head(self) -> int:
         """The sequence number of the last accepted event (0 for an empty ledger)."""
-        row = self.store.conn.execute("SELECT coalesce(max(seq), 0) FROM ledger").fetchone()
-        return int(row[0])
+        return self.store.head()
 
     def count(self, video: str) -> VideoCount:
         """likes(video) now. Raises UnknownVideo or VideoDeleted."""
-        row = self.store.conn.execute(_COUNT_SQL, (video,)).fetchone()
+        row = self.store.count_row(video)
         if row is None:
             raise UnknownVideo(video)
         if row[1]:
@@ -154,16 +144,14 @@ class Ledger:
         creator: str | None,
     ) -> Explanation:
         code = KIND_CODES[kind]
-        window = self._queries.journal_window(
+        window = self.store.journal_window(
             code, subject, since or 0, MAX_TS + 1 if until is None else until
         )
         after = 0
         if until is not None:
             after = sum(
                 delta
-                for delta, _ in self._queries.journal_window(
-                    code, subject, until, MAX_TS + 1
-                ).values()
+                for delta, _ in self.store.journal_window(code, subject, until, MAX_TS + 1).values()
             )
         changes = {CAUSES[cause]: delta for cause, (delta, _) in sorted(window.items())}
         end = current - after
@@ -178,21 +166,10 @@ class Ledger:
                 raise UnknownVideo(video)
             return Visibility(video, viewer, hidden_reason(view, found, viewer))
 
-    def videos(self) -> Iterator[Video]:
-        """Every live (not deleted) video, for reports and the demo."""
-        with self.store.read() as view:
-            ids = [
-                row[0] for row in self.store.conn.execute("SELECT id FROM videos WHERE deleted = 0")
-            ]
-            return iter([view.video_by_id(vid) for vid in ids])
-
     def events(self) -> Iterator[tuple[int, str, int, dict[str, Any], bool]]:
         """Every accepted event in ledger order: (seq, type, ts, own fields, stale)."""
-        rows = self.store.conn.execute(
-            "SELECT seq, type, ts, payload, stale FROM ledger ORDER BY seq"
-        )
-        for seq, etype, ts, payload, stale in rows:
-            yield seq, etype, ts, orjson.loads(payload), bool(stale)
+        for seq, etype, ts, payload, stale in self.store.ledger_rows():
+            yield seq, etype, ts, orjson.loads(payload), stale
 
     def reconcile(self, *, repair: bool = False) -> ReconcileReport:
         """Recompute every count from the ledger; report drift; with ``repair`` fix it."""
@@ -203,10 +180,28 @@ class Ledger:
         return recompute((etype, ts, data) for _, etype, ts, data, _ in self.events())
 
 
-_COUNT_SQL = (
-    "SELECT v.likes, v.deleted, u.name, (SELECT max(seq) FROM ledger) "
-    "FROM videos v JOIN users u ON u.id = v.creator WHERE v.name = ?"
-)
+def _decide(ws: WorkingSet, batch: list[Parsed], source: str | None) -> IngestReport:
+    """Run one batch through the engine on ``ws``; nothing is written until it is submitted."""
+    report = IngestReport()
+    events = [item for _, item in batch if isinstance(item, Event)]
+    ws.prefetch_keys(event.key for event in events if event.key)
+    ws.prefetch(events)
+    for line, item in batch:
+        if isinstance(item, str):
+            report.errors.append(IngestError(line, "invalid_event", item, source))
+            continue
+        outcome = engine.apply(ws, item)
+        if outcome.status == "refused":
+            code, message = outcome.code or "refused", outcome.message or ""
+            report.errors.append(IngestError(line, code, message, source))
+        elif outcome.status == "duplicate":
+            report.duplicates += 1
+        else:
+            report.last_seq = ws.record(item, outcome)
+            report.accepted += 1
+            report.stale += outcome.status == "stale"
+    report.rejected = len(report.errors)
+    return report
 
 
 def _parse(parse: Any, raw: Any) -> Event | str:

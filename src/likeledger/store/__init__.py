@@ -6,6 +6,7 @@ Drivers are imported only by the backend that needs them.
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .base import Store
 from .sqlite import SQLiteStore
 
 DEFAULT_DB = "likeledger.db"
@@ -24,7 +25,7 @@ def sqlite_path(url: str) -> str | None:
     return url
 
 
-def open_store(url: str, *, durable: bool = True) -> SQLiteStore:
+def open_store(url: str, *, durable: bool = True) -> Store:
     """Open the store for ``url``: a plain path or ``sqlite:///path`` is SQLite."""
     path = sqlite_path(url)
     if path is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import ConfigError, StorageError
 from .sqlite_rows import SQLiteQueries, SQLiteWorkingSet
-from .workingset import PendingRows, RowCache
+from .workingset import PendingRows, RowCache, WorkingSet
 
 __all__ = ["SQLiteQueries", "SQLiteStore", "SQLiteWorkingSet", "translate_errors"]
 
@@ -148,10 +148,42 @@ class SQLiteStore:
                 raise
         self._data_version = self._version()
 
+    # -- read queries (run on the writer connection: inside write() they see its writes) --
+    def head(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM ledger").fetchone()[0])
+
+    def count_row(self, video: str) -> tuple[int, bool, str, int] | None:
+        row = self.conn.execute(
+            "SELECT v.likes, v.deleted, u.name, (SELECT coalesce(max(seq), 0) FROM ledger) "
+            "FROM videos v JOIN users u ON u.id = v.creator WHERE v.name = ?",
+            (video,),
+        ).fetchone()
+        return None if row is None else (row[0], bool(row[1]), row[2], row[3])
+
+    def journal_window(
+        self, kind: int, subject: int, since: int, until: int
+    ) -> dict[int, list[int]]:
+        return SQLiteQueries(self.conn).journal_window(kind, subject, since, until)
+
+    def ledger_rows(self) -> Iterator[tuple[int, str, int, bytes, bool]]:
+        rows = self.conn.execute("SELECT seq, type, ts, payload, stale FROM ledger ORDER BY seq")
+        for seq, etype, ts, payload, stale in rows:
+            yield seq, etype, ts, payload, bool(stale)
+
+    def journal_sums(self) -> dict[tuple[int, int], int]:
+        rows = self.conn.execute("SELECT kind, subject, sum(delta) FROM journal GROUP BY 1, 2")
+        return {(kind, subject): total for kind, subject, total in rows}
+
+    def live_videos(self) -> list[tuple[int, str, int]]:
+        return list(self.conn.execute("SELECT id, name, likes FROM videos WHERE deleted = 0"))
+
+    def user_totals(self) -> list[tuple[int, str, int]]:
+        return list(self.conn.execute("SELECT id, name, total FROM users"))
+
     def _version(self) -> int:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def commit_batch(self, ws: SQLiteWorkingSet, rows: PendingRows) -> None:
+    def commit_batch(self, ws: WorkingSet, rows: PendingRows) -> None:
         """Write one decided batch in its own transaction (runs on the writer thread)."""
         with translate_errors("committing a batch"):
             self.conn.execute("BEGIN IMMEDIATE")
@@ -207,7 +239,7 @@ class Pipeline:
         self.reader = reader
         self.pool = pool
         self.inflight: Future[None] | None = None
-        self.previous: SQLiteWorkingSet | None = None
+        self.previous: WorkingSet | None = None
         store.refresh_cache()
 
     def begin(self) -> SQLiteWorkingSet:
@@ -218,7 +250,7 @@ class Pipeline:
             self.reader, self.store.cache, writer=self.store.conn, previous=self.previous
         )
 
-    def submit(self, ws: SQLiteWorkingSet) -> None:
+    def submit(self, ws: WorkingSet) -> None:
         """Wait for the batch in flight, then send ``ws`` to be committed."""
         rows = ws.prepare()
         self.drain()
@@ -254,5 +286,5 @@ class InlinePipeline(Pipeline):
     def begin(self) -> SQLiteWorkingSet:
         return SQLiteWorkingSet(self.store.conn, self.store.cache)
 
-    def submit(self, ws: SQLiteWorkingSet) -> None:
+    def submit(self, ws: WorkingSet) -> None:
         self.store.commit_batch(ws, ws.prepare())

@@ -1,0 +1,66 @@
+"""The storage port: what the Ledger needs from a backend, and nothing more.
+
+A backend provides atomic batch writes over a :class:`~.workingset.WorkingSet` (the engine's
+view of state), an in-order pipeline of such batches, and a few read queries. SQLite is
+``sqlite.py``; every backend runs the same contract tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from .workingset import WorkingSet
+
+
+class BatchPipeline(Protocol):
+    """Batches decided in order; ``submit`` returns once the *previous* batch committed."""
+
+    def begin(self) -> WorkingSet: ...
+    def submit(self, ws: WorkingSet) -> None: ...
+
+
+class Store(Protocol):
+    """A ledger backend (SQLite, PostgreSQL)."""
+
+    def close(self) -> None: ...
+    def lock(self) -> AbstractContextManager[None]:
+        """Exclusive writer lock for a whole ingest or reconcile run."""
+        ...
+
+    def pipeline(self) -> AbstractContextManager[BatchPipeline]: ...
+    def write(self) -> AbstractContextManager[WorkingSet]:
+        """One atomic write transaction; the store methods below see its writes."""
+        ...
+
+    def read(self) -> AbstractContextManager[WorkingSet]:
+        """A consistent read-only view."""
+        ...
+
+    def head(self) -> int: ...
+    def count_row(self, video: str) -> tuple[int, bool, str, int] | None:
+        """(likes, deleted, creator name, ledger head) of a video, or None when unknown."""
+        ...
+
+    def journal_window(
+        self, kind: int, subject: int, since: int, until: int
+    ) -> dict[int, list[int]]:
+        """Per cause code: [sum of deltas, number of entries] for since <= ts < until."""
+        ...
+
+    def ledger_rows(self) -> Iterator[tuple[int, str, int, bytes, bool]]:
+        """(seq, type, ts, payload, stale) of every accepted event, in ledger order."""
+        ...
+
+    def journal_sums(self) -> dict[tuple[int, int], int]:
+        """Sum of journal deltas per (kind code, subject id)."""
+        ...
+
+    def live_videos(self) -> list[tuple[int, str, int]]:
+        """(id, name, likes) of every video that is not deleted."""
+        ...
+
+    def user_totals(self) -> list[tuple[int, str, int]]:
+        """(id, name, total) of every account."""
+        ...
