@@ -89,6 +89,43 @@ def apply(state: State, event: Event) -> Outcome:
 _LIKE_TYPES: Final = frozenset(("like", "unlike"))
 
 
+@dataclass(frozen=True, slots=True)
+class AccountFlip:
+    """An accepted account-wide change that moves every countable like of one account the
+    same way (+1 or -1). A store may apply it set-based instead of like by like."""
+
+    user: User
+    column: str  # "status" or "flagged"
+    value: str | bool
+    delta: int
+    cause: str
+
+
+def account_flip(state: State, event: Event) -> AccountFlip | None:
+    """The flip ``event`` would cause, or None when it is refused, a duplicate, changes no
+    count, or needs the general path (blocks to consider, videos to delete)."""
+    is_status = event.type == "account.status"
+    if not (is_status or (event.type in _FLAG_TYPES and "video" not in event.data)):
+        return None
+    if (event.key is not None and state.seen_key(event.key) is not None) or refusal(state, event):
+        return None
+    user = state.user(event.data["user"])
+    if user is None or user.blocks:
+        return None
+    if is_status:
+        status = event.data["status"]
+        if status == DELETED or user.flagged or (user.status == ACTIVE) == (status == ACTIVE):
+            return None
+        return AccountFlip(user, "status", status, 1 if status == ACTIVE else -1, cause_of(event))
+    on = event.type == "integrity.flag"
+    if user.flagged == on or user.status != ACTIVE:
+        return None
+    return AccountFlip(user, "flagged", on, -1 if on else 1, cause_of(event))
+
+
+_FLAG_TYPES: Final = frozenset(("integrity.flag", "integrity.clear"))
+
+
 def _plain_like(state: State, event: Event) -> Outcome | None:
     """The common case of a like/unlike, decided with a handful of dict lookups.
 

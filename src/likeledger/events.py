@@ -53,6 +53,8 @@ def _text(name: str, value: Any) -> str:
 def _number(name: str, value: object) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidEvent(f"field {name!r} must be a number, got {_show(value)}")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 1.0 and 1 are the same JSON number: same content, same duplicate
     return value
 
 
@@ -145,10 +147,11 @@ def payload_bytes(data: Mapping[str, Any]) -> bytes:
 
 def parse_line(raw: bytes | str) -> Event:
     """Parse one JSON Lines record into an :class:`Event` or raise :class:`InvalidEvent`."""
-    if len(raw) > MAX_LINE_BYTES:
+    data = raw.encode() if isinstance(raw, str) else raw
+    if len(data.rstrip(b"\r\n")) > MAX_LINE_BYTES:  # the line ending does not count
         raise InvalidEvent(f"line is longer than the {MAX_LINE_BYTES}-byte limit")
     try:
-        obj = orjson.loads(raw)
+        obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise InvalidEvent(f"not valid JSON: {_reason(exc)}") from None
     return parse_object(obj)

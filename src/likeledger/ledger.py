@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from . import engine
+from .engine import AccountFlip
 from .errors import AccountDeleted, LedgerError, UnknownAccount, UnknownVideo, VideoDeleted
 from .events import Event, InvalidEvent, parse_line, parse_object
 from .model import DELETED
@@ -26,14 +27,18 @@ from .store.workingset import KIND_CODES, WorkingSet
 from .times import MAX_TS
 
 DEFAULT_BATCH = 20_000
+# An account-wide change (status, account flag) of an account with at least this many likes
+# is applied set-based in the store instead of like by like (None: never).
+FLIP_THRESHOLD = 1_000
 Parsed = tuple[int, Event | str]  # (line number, event or invalid_event message)
 
 
 class Ledger:
     """An open ledger. Use ``with Ledger.open(url) as ledger:``."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, flip_threshold: int | None = FLIP_THRESHOLD) -> None:
         self.store = store
+        self.flip_threshold = flip_threshold
 
     @classmethod
     def open(cls, url: str | None = None, *, durable: bool = True) -> Ledger:
@@ -75,24 +80,40 @@ class Ledger:
     ) -> IngestReport:
         """Decide batches in order; each commits whole. On a storage failure the raised error
         carries ``committed``: the report of the batches that did commit."""
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         report = IngestReport()
-        submitted: IngestReport | None = None
         items = iter(parsed)
         try:
             with self.store.lock(), self.store.pipeline() as pipe:
+                submitted: IngestReport | None = None
                 while batch := list(islice(items, batch_size)):
-                    ws = pipe.begin()
-                    decided = _decide(ws, batch, source)
-                    pipe.submit(ws)  # returns once the previous batch has committed
-                    if submitted is not None:
-                        report.merge(submitted)
-                    submitted = decided
+                    while batch:
+                        ws = pipe.begin()
+                        decided, batch, flip = _decide(ws, batch, source, self._flip_store())
+                        pipe.submit(ws)  # returns once the previous batch has committed
+                        if submitted is not None:
+                            report.merge(submitted)
+                        submitted = decided
+                        if flip is not None:  # apply it set-based, after all that came before
+                            pipe.drain()
+                            report.merge(submitted)
+                            submitted = None
+                            report.last_seq = self.store.apply_account_flip(batch[0][1], flip)  # type: ignore[attr-defined]
+                            report.accepted += 1
+                            batch = batch[1:]
         except LedgerError as exc:
             exc.committed = report  # type: ignore[attr-defined]
             raise
         if submitted is not None:
             report.merge(submitted)
         return report
+
+    def _flip_store(self) -> tuple[Any, int] | None:
+        """(store, threshold) when the store applies big account-wide cascades set-based."""
+        if self.flip_threshold is None or not hasattr(self.store, "apply_account_flip"):
+            return None
+        return self.store, self.flip_threshold
 
     # -- queries --------------------------------------------------------------------
     def head(self) -> int:
@@ -119,7 +140,10 @@ class Ledger:
             if found.deleted:
                 raise VideoDeleted(video)
             creator = view.user_by_id(found.creator).name
-            return self._explain("video", found.id, video, found.likes, since, until, creator)
+            rolled = found.entries > self.store.rollup_from
+            return self._explain(
+                "video", found.id, video, found.likes, since, until, creator, rolled
+            )
 
     def explain_creator(
         self, creator: str, since: int | None = None, until: int | None = None
@@ -131,7 +155,10 @@ class Ledger:
                 raise UnknownAccount(creator)
             if user.status == DELETED:
                 raise AccountDeleted(creator)
-            return self._explain("creator", user.id, creator, user.total, since, until, None)
+            rolled = user.entries > self.store.rollup_from
+            return self._explain(
+                "creator", user.id, creator, user.total, since, until, None, rolled
+            )
 
     def _explain(
         self,
@@ -142,17 +169,15 @@ class Ledger:
         since: int | None,
         until: int | None,
         creator: str | None,
+        rolled: bool,
     ) -> Explanation:
         code = KIND_CODES[kind]
-        window = self.store.journal_window(
-            code, subject, since or 0, MAX_TS + 1 if until is None else until
-        )
+        end_ts = MAX_TS + 1 if until is None else until
+        window = self.store.journal_window(code, subject, since or 0, end_ts, rolled=rolled)
         after = 0
         if until is not None:
-            after = sum(
-                delta
-                for delta, _ in self.store.journal_window(code, subject, until, MAX_TS + 1).values()
-            )
+            later = self.store.journal_window(code, subject, until, MAX_TS + 1, rolled=rolled)
+            after = sum(delta for delta, _ in later.values())
         changes = {CAUSES[cause]: delta for cause, (delta, _) in sorted(window.items())}
         end = current - after
         start = end - sum(changes.values())
@@ -180,16 +205,28 @@ class Ledger:
         return recompute((etype, ts, data) for _, etype, ts, data, _ in self.events())
 
 
-def _decide(ws: WorkingSet, batch: list[Parsed], source: str | None) -> IngestReport:
-    """Run one batch through the engine on ``ws``; nothing is written until it is submitted."""
+def _decide(
+    ws: WorkingSet, batch: list[Parsed], source: str | None, flips: tuple[Any, int] | None
+) -> tuple[IngestReport, list[Parsed], AccountFlip | None]:
+    """Run a batch through the engine on ``ws``; nothing is written until it is submitted.
+
+    Stops early at an account-wide change big enough for the store's set-based path and
+    returns it with the items from there on (the flip first, still to be applied).
+    """
     report = IngestReport()
     events = [item for _, item in batch if isinstance(item, Event)]
     ws.prefetch_keys(event.key for event in events if event.key)
     ws.prefetch(events)
-    for line, item in batch:
+    for index, (line, item) in enumerate(batch):
         if isinstance(item, str):
             report.errors.append(IngestError(line, "invalid_event", item, source))
             continue
+        if flips is not None and item.type in _ACCOUNT_WIDE:
+            flip = engine.account_flip(ws, item)
+            store, threshold = flips
+            if flip is not None and store.liked_count(flip.user.id) >= threshold:
+                report.rejected = len(report.errors)
+                return report, batch[index:], flip
         outcome = engine.apply(ws, item)
         if outcome.status == "refused":
             code, message = outcome.code or "refused", outcome.message or ""
@@ -201,7 +238,10 @@ def _decide(ws: WorkingSet, batch: list[Parsed], source: str | None) -> IngestRe
             report.accepted += 1
             report.stale += outcome.status == "stale"
     report.rejected = len(report.errors)
-    return report
+    return report, [], None
+
+
+_ACCOUNT_WIDE = frozenset(("account.status", "integrity.flag", "integrity.clear"))
 
 
 def _parse(parse: Any, raw: Any) -> Event | str:

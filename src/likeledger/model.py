@@ -26,6 +26,7 @@ class User:
     flagged: bool = False
     total: int = 0
     blocks: int = 0  # block rows naming this account either way: 0 means no lookup needed
+    entries: int = 0  # journal entries about its total
 
 
 @dataclass(slots=True, eq=False)
@@ -39,6 +40,7 @@ class Video:
     moderation: str | None = None
     deleted: bool = False
     likes: int = 0
+    entries: int = 0  # journal entries about its count
 
     @property
     def in_total(self) -> bool:

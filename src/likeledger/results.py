@@ -50,7 +50,6 @@ class IngestReport:
             "stale": self.stale,
             "rejected": self.rejected,
             "errors": [error.to_json(with_file) for error in self.errors],
-            "last_seq": self.last_seq,
         }
 
 

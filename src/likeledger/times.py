@@ -54,6 +54,8 @@ def _parse_rfc3339(text: str) -> int:
     ms = ((days * 86400 + hour * 3600 + minute * 60 + second - offset) * 1000) + millis
     if ms < 0:
         raise BadTime(f"{text!r} is before 1970-01-01T00:00:00Z")
+    if ms > MAX_TS:
+        raise BadTime(f"{text!r} is after 9999-12-31T23:59:59.999Z")
     return ms
 
 

@@ -19,6 +19,9 @@ class BatchPipeline(Protocol):
 
     def begin(self) -> WorkingSet: ...
     def submit(self, ws: WorkingSet) -> None: ...
+    def drain(self) -> None:
+        """Wait until every submitted batch is committed."""
+        ...
 
 
 class Store(Protocol):
@@ -43,10 +46,16 @@ class Store(Protocol):
         """(likes, deleted, creator name, ledger head) of a video, or None when unknown."""
         ...
 
+    @property
+    def rollup_from(self) -> int:
+        """Subjects with more journal entries than this have hourly roll-ups."""
+        ...
+
     def journal_window(
-        self, kind: int, subject: int, since: int, until: int
+        self, kind: int, subject: int, since: int, until: int, *, rolled: bool
     ) -> dict[int, list[int]]:
-        """Per cause code: [sum of deltas, number of entries] for since <= ts < until."""
+        """Per cause code: [sum of deltas, number of entries] for since <= ts < until;
+        ``rolled`` says whether the subject has roll-ups to read whole hours from."""
         ...
 
     def ledger_rows(self) -> Iterator[tuple[int, str, int, bytes, bool]]:

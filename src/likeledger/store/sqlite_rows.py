@@ -10,8 +10,10 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from ..engine import AccountFlip
+from ..events import Event
 from ..model import Edge, LikeRef, User, Video
-from .workingset import HOUR_MS, Content, PendingRows, RowCache, WorkingSet
+from .workingset import CAUSE_CODES, HOUR_MS, Content, PendingRows, RowCache, WorkingSet
 
 _CHUNK = 500  # parameters per IN (...) lookup
 
@@ -34,21 +36,27 @@ class SQLiteWorkingSet(WorkingSet):
     def load_user(self, name: str | None, uid: int | None) -> User | None:
         where, arg = ("name", name) if name is not None else ("id", uid)
         row = self.conn.execute(
-            f"SELECT id, name, status, flagged, total, blocks FROM users WHERE {where} = ?", (arg,)
+            "SELECT id, name, status, flagged, total, blocks, entries "
+            f"FROM users WHERE {where} = ?",
+            (arg,),
         ).fetchone()
-        return None if row is None else User(row[0], row[1], row[2], bool(row[3]), row[4], row[5])
+        return (
+            None
+            if row is None
+            else User(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6])
+        )
 
     def load_video(self, name: str | None, vid: int | None) -> Video | None:
         where, arg = ("name", name) if name is not None else ("id", vid)
         row = self.conn.execute(
-            "SELECT id, name, creator, visibility, moderation, deleted, likes "
+            "SELECT id, name, creator, visibility, moderation, deleted, likes, entries "
             f"FROM videos WHERE {where} = ?",
             (arg,),
         ).fetchone()
         return (
             None
             if row is None
-            else Video(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+            else Video(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7])
         )
 
     def load_edge(self, user: int, creator: int, video: int) -> Edge | None:
@@ -79,15 +87,29 @@ class SQLiteWorkingSet(WorkingSet):
         return [row[0] for row in rows]
 
     def load_users(self, names: list[str]) -> list[User]:
-        sql = "SELECT id, name, status, flagged, total, blocks FROM users WHERE name IN ({})"
-        return [User(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in self._in(sql, names)]
+        sql = (
+            "SELECT id, name, status, flagged, total, blocks, entries FROM users WHERE name IN ({})"
+        )
+        return [User(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6]) for r in self._in(sql, names)]
 
     def load_videos(self, names: list[str]) -> list[Video]:
         sql = (
-            "SELECT id, name, creator, visibility, moderation, deleted, likes "
+            "SELECT id, name, creator, visibility, moderation, deleted, likes, entries "
             "FROM videos WHERE name IN ({})"
         )
-        return [Video(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in self._in(sql, names)]
+        return [
+            Video(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7])
+            for r in self._in(sql, names)
+        ]
+
+    def load_videos_by_id(self, ids: list[int]) -> list[Video]:
+        sql = (
+            "SELECT id, name, creator, visibility, moderation, deleted, likes, entries "
+            "FROM videos WHERE id IN ({})"
+        )
+        return [
+            Video(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in self._in(sql, ids)
+        ]
 
     def load_edges(self, triples: list[tuple[int, int, int]]) -> list[Edge]:
         edges = []
@@ -144,6 +166,7 @@ class SQLiteWorkingSet(WorkingSet):
             "delta = delta + excluded.delta, entries = entries + excluded.entries",
             rows.rollup,
         )
+        c.executemany(_BACKFILL, rows.backfill)
         c.executemany(
             "INSERT INTO impressions (video, hour, version, count) VALUES (?, ?, ?, ?) "
             "ON CONFLICT DO UPDATE SET count = count + excluded.count",
@@ -152,15 +175,22 @@ class SQLiteWorkingSet(WorkingSet):
 
 
 _UPSERT_USER = (
-    "INSERT INTO users (id, name, status, flagged, total, blocks) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET status = excluded.status, flagged = excluded.flagged, "
-    "total = excluded.total, blocks = excluded.blocks"
+    "INSERT INTO users (id, name, status, flagged, total, blocks, entries) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+    "flagged = excluded.flagged, total = excluded.total, blocks = excluded.blocks, "
+    "entries = excluded.entries"
 )
 _UPSERT_VIDEO = (
-    "INSERT INTO videos (id, name, creator, visibility, moderation, deleted, likes) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    "INSERT INTO videos (id, name, creator, visibility, moderation, deleted, likes, entries) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
     "visibility = excluded.visibility, moderation = excluded.moderation, "
-    "deleted = excluded.deleted, likes = excluded.likes"
+    "deleted = excluded.deleted, likes = excluded.likes, entries = excluded.entries"
+)
+_BACKFILL = (
+    "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
+    "SELECT kind, subject, ts / 3600000, cause, sum(delta), count(*) FROM journal "
+    "WHERE kind = ? AND subject = ? GROUP BY 3, 4 "
+    "ON CONFLICT DO UPDATE SET delta = excluded.delta, entries = excluded.entries"
 )
 
 
@@ -184,12 +214,15 @@ class SQLiteQueries:
         self.conn = conn
 
     def journal_window(
-        self, kind: int, subject: int, since: int, until: int
+        self, kind: int, subject: int, since: int, until: int, *, rolled: bool
     ) -> dict[int, list[int]]:
-        """Per cause: [sum of deltas, number of entries] of entries with since <= ts < until."""
+        """Per cause: [sum of deltas, number of entries] of entries with since <= ts < until.
+
+        ``rolled``: the subject has hourly roll-ups, so whole hours are read from them.
+        """
         first_hour, last_hour = -(-since // HOUR_MS), until // HOUR_MS
         sums: dict[int, list[int]] = {}
-        if first_hour >= last_hour:
+        if not rolled or first_hour >= last_hour:
             self._raw(sums, kind, subject, since, until)
             return sums
         self._raw(sums, kind, subject, since, first_hour * HOUR_MS)
@@ -219,3 +252,68 @@ def _merge(sums: dict[int, list[int]], rows: Iterator[tuple[int, int, int]]) -> 
         slot = sums.setdefault(cause, [0, 0])
         slot[0] += delta
         slot[1] += entries
+
+
+def run_account_flip(
+    conn: sqlite3.Connection, event: Event, flip: AccountFlip, seq: int, rollup_from: int
+) -> None:
+    """The set-based form of an account-wide cascade (see SQLiteStore.apply_account_flip)."""
+    uid, delta, ts = flip.user.id, flip.delta, event.ts
+    hour, cause = ts // HOUR_MS, CAUSE_CODES[flip.cause]
+    conn.execute(
+        "INSERT INTO ledger (seq, key, type, ts, payload, stale) VALUES (?, ?, ?, ?, ?, 0)",
+        (seq, event.key, event.type, ts, event.content[2]),
+    )
+    conn.execute(f"UPDATE users SET {flip.column} = ? WHERE id = ?", (flip.value, uid))
+    conn.execute(
+        "CREATE TEMP TABLE flip_videos AS SELECT l.video AS subject, v.creator AS creator, "
+        "(v.moderation IS NOT 'removed') AS in_total FROM likes l JOIN videos v ON v.id = l.video "
+        "WHERE l.user = ? AND l.liked = 1 AND l.flagged = 0 AND v.deleted = 0",
+        (uid,),
+    )
+    conn.execute(
+        "CREATE TEMP TABLE flip_creators AS SELECT creator AS subject, count(*) * ? AS delta "
+        "FROM flip_videos WHERE in_total GROUP BY creator",
+        (delta,),
+    )
+    conn.execute(
+        "UPDATE videos SET likes = likes + ? WHERE id IN (SELECT subject FROM flip_videos)",
+        (delta,),
+    )
+    conn.execute(
+        "UPDATE users SET total = total + f.delta FROM flip_creators f WHERE users.id = f.subject"
+    )
+    # Journal rows and hourly roll-ups: one per video (delta each), one per creator (summed).
+    conn.execute(
+        "INSERT INTO journal (kind, subject, ts, seq, delta, cause) "
+        "SELECT 0, subject, ?, ?, ?, ? FROM flip_videos",
+        (ts, seq, delta, cause),
+    )
+    conn.execute(
+        "INSERT INTO journal (kind, subject, ts, seq, delta, cause) "
+        "SELECT 1, subject, ?, ?, delta, ? FROM flip_creators",
+        (ts, seq, cause),
+    )
+    for kind, table, rows, amount in (
+        (0, "flip_videos", "videos", "?"),
+        (1, "flip_creators", "users", "f.delta"),
+    ):
+        args: tuple[int, ...] = (hour, cause, delta) if amount == "?" else (hour, cause)
+        # Subjects already rolled up get this hour's sum; subjects crossing now are backfilled.
+        conn.execute(
+            "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
+            f"SELECT {kind}, f.subject, ?, ?, {amount}, 1 FROM {table} f "
+            f"JOIN {rows} r ON r.id = f.subject WHERE r.entries > ? "
+            "ON CONFLICT DO UPDATE SET delta = delta + excluded.delta, entries = entries + 1",
+            (*args, rollup_from + 1),
+        )
+        conn.execute(
+            "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
+            "SELECT j.kind, j.subject, j.ts / 3600000, j.cause, sum(j.delta), count(*) "
+            f"FROM journal j JOIN {rows} r ON r.id = j.subject WHERE j.kind = {kind} "
+            f"AND r.entries = ? AND j.subject IN (SELECT subject FROM {table}) GROUP BY 2, 3, 4 "
+            "ON CONFLICT DO UPDATE SET delta = excluded.delta, entries = excluded.entries",
+            (rollup_from + 1,),
+        )
+    conn.execute("DROP TABLE flip_videos")
+    conn.execute("DROP TABLE flip_creators")

@@ -28,15 +28,19 @@ Content = tuple[str, int, bytes]
 class PendingRows:
     """One batch's writes as plain tuples, ready for ``executemany``."""
 
-    users: list[tuple[int, str, str, bool, int, int]]
-    videos: list[tuple[int, str, int, str, str | None, bool, int]]
+    users: list[tuple[int, str, str, bool, int, int, int]]
+    videos: list[tuple[int, str, int, str, str | None, bool, int, int]]
     edges: list[tuple[int, int, int, bool, int | None, bool]]
     blocks: list[tuple[tuple[int, int], bool]]
     follows: list[tuple[tuple[int, int], bool]]
     ledger: list[tuple[int, str | None, str, int, bytes, int]]
     journal: list[tuple[int, int, int, int, int, int]]
     rollup: list[tuple[int, int, int, int, int, int]]
+    backfill: list[tuple[int, int]]
     impressions: list[tuple[int, int, str, int]]
+
+
+ROLLUP_FROM = 512  # subjects with more journal entries than this get hourly roll-ups
 
 
 class RowCache:
@@ -44,7 +48,8 @@ class RowCache:
 
     MAX_ROWS = 3_000_000
 
-    def __init__(self) -> None:
+    def __init__(self, rollup_from: int = ROLLUP_FROM) -> None:
+        self.rollup_from = rollup_from
         self.users: dict[str, User] = {}
         self.users_by_id: dict[int, User] = {}
         self.missing_users: set[str] = set()
@@ -71,7 +76,7 @@ class RowCache:
         )
 
     def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.__init__(self.rollup_from)  # type: ignore[misc]
 
 
 class WorkingSet(ABC):
@@ -91,6 +96,7 @@ class WorkingSet(ABC):
         self.ledger_rows: list[tuple[int, str | None, str, int, bytes, int]] = []
         self.journal_rows: list[tuple[int, int, int, int, int, int]] = []
         self.rollup: dict[tuple[int, int, int, int], list[int]] = {}
+        self.backfill: set[tuple[int, int]] = set()
         self.impressions: dict[tuple[int, int, str], int] = {}
 
     # -- loaders a backend provides -------------------------------------------------
@@ -114,6 +120,8 @@ class WorkingSet(ABC):
     def load_videos(self, names: list[str]) -> list[Video]: ...
     @abstractmethod
     def load_edges(self, triples: list[tuple[int, int, int]]) -> list[Edge]: ...
+    @abstractmethod
+    def load_videos_by_id(self, ids: list[int]) -> list[Video]: ...
     @abstractmethod
     def write(self, rows: PendingRows) -> None:
         """Persist one batch's prepared rows; runs inside the batch's write transaction."""
@@ -220,6 +228,9 @@ class WorkingSet(ABC):
                 refs[edge.video] = LikeRef(edge.video, edge.creator, edge.flagged)
                 if not edge.liked:
                     del refs[edge.video]
+        missing = [vid for vid in refs if vid not in self.cache.videos_by_id]
+        for video in self.load_videos_by_id(missing):  # one query per chunk, not one per like
+            self._cache_video(video)
         return list(refs.values())
 
     def videos_of(self, creator: User) -> list[Video]:
@@ -248,10 +259,11 @@ class WorkingSet(ABC):
         """
         rows = PendingRows(
             users=[
-                (u.id, u.name, u.status, u.flagged, u.total, u.blocks) for u in self.dirty_users
+                (u.id, u.name, u.status, u.flagged, u.total, u.blocks, u.entries)
+                for u in self.dirty_users
             ],
             videos=[
-                (v.id, v.name, v.creator, v.visibility, v.moderation, v.deleted, v.likes)
+                (v.id, v.name, v.creator, v.visibility, v.moderation, v.deleted, v.likes, v.entries)
                 for v in self.dirty_videos
             ],
             edges=[
@@ -262,11 +274,13 @@ class WorkingSet(ABC):
             ledger=self.ledger_rows,
             journal=self.journal_rows,
             rollup=[(*slot, delta, n) for slot, (delta, n) in self.rollup.items()],
+            backfill=sorted(self.backfill),
             impressions=[(*slot, count) for slot, count in self.impressions.items()],
         )
         self.dirty_users, self.dirty_videos, self.dirty_edges = set(), set(), set()
         self.dirty_blocks, self.dirty_follows = {}, {}
         self.ledger_rows, self.journal_rows, self.rollup, self.impressions = [], [], {}, {}
+        self.backfill = set()
         return rows
 
     def seen_key(self, key: str) -> Content | None:
@@ -340,27 +354,37 @@ class WorkingSet(ABC):
         )
         if event.key is not None:
             self.keys[event.key] = content
-        hour = event.ts // HOUR_MS
         for kind_name, subject, delta, cause_name in outcome.changes:
-            kind, cause = KIND_CODES[kind_name], CAUSE_CODES[cause_name]
-            self.journal_rows.append((kind, subject, event.ts, seq, delta, cause))
-            slot = (kind, subject, hour, cause)
-            total = self.rollup.get(slot)
-            if total is None:
-                self.rollup[slot] = [delta, 1]
-            else:
-                total[0] += delta
-                total[1] += 1
+            self._journal(kind_name, subject, event.ts, seq, delta, CAUSE_CODES[cause_name])
         return seq
 
     def record_repair(self, kind: str, subject: int, *, seq: int, ts: int, delta: int) -> None:
         """Queue a ``repair`` journal entry written by reconciliation."""
-        kind_code, cause = KIND_CODES[kind], CAUSE_CODES["repair"]
-        self.journal_rows.append((kind_code, subject, ts, seq, delta, cause))
-        slot = (kind_code, subject, ts // HOUR_MS, cause)
-        total = self.rollup.setdefault(slot, [0, 0])
-        total[0] += delta
-        total[1] += 1
+        self._journal(kind, subject, ts, seq, delta, CAUSE_CODES["repair"])
+
+    def _journal(
+        self, kind_name: str, subject: int, ts: int, seq: int, delta: int, cause: int
+    ) -> None:
+        """Queue one journal row; keep the subject's entry count and its roll-ups in step."""
+        kind = KIND_CODES[kind_name]
+        row: User | Video = self.video_by_id(subject) if kind == 0 else self.user_by_id(subject)
+        row.entries += 1
+        self.touch(row)
+        self.journal_rows.append((kind, subject, ts, seq, delta, cause))
+        if row.entries <= self.cache.rollup_from:
+            return
+        key = (kind, subject)
+        if row.entries == self.cache.rollup_from + 1:
+            self.backfill.add(key)  # crossing now: rolled up from the raw rows at write time
+        if key in self.backfill:
+            return
+        slot = (kind, subject, ts // HOUR_MS, cause)
+        total = self.rollup.get(slot)
+        if total is None:
+            self.rollup[slot] = [delta, 1]
+        else:
+            total[0] += delta
+            total[1] += 1
 
     def flush(self) -> None:
         """Write everything pending (synchronous commit path)."""

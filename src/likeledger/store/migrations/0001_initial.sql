@@ -14,7 +14,8 @@ CREATE TABLE users (
     status  TEXT NOT NULL,
     flagged INTEGER NOT NULL,
     total   INTEGER NOT NULL,             -- profile total, maintained incrementally
-    blocks  INTEGER NOT NULL DEFAULT 0    -- block rows naming this account (0: skip lookups)
+    blocks  INTEGER NOT NULL DEFAULT 0,   -- block rows naming this account (0: skip lookups)
+    entries INTEGER NOT NULL DEFAULT 0    -- journal entries of its total (roll-up threshold)
 );
 CREATE TABLE videos (
     id         INTEGER PRIMARY KEY,
@@ -23,7 +24,8 @@ CREATE TABLE videos (
     visibility TEXT NOT NULL,
     moderation TEXT,
     deleted    INTEGER NOT NULL,
-    likes      INTEGER NOT NULL           -- likes(v), maintained incrementally
+    likes      INTEGER NOT NULL,          -- likes(v), maintained incrementally
+    entries    INTEGER NOT NULL DEFAULT 0 -- journal entries of likes(v) (roll-up threshold)
 );
 CREATE INDEX videos_by_creator ON videos (creator);
 -- (user, creator, video): one index serves "this edge", "all likes of u" and "u's likes on c".
@@ -56,7 +58,9 @@ CREATE TABLE journal (
     cause   INTEGER NOT NULL,
     PRIMARY KEY (kind, subject, ts, seq)
 ) WITHOUT ROWID;
--- Per-hour sums of the journal, so explain over any window reads a few rows.
+-- Per-hour sums of the journal, so explain over any window reads a few rows. Kept only for
+-- subjects with more than the store's rollup_from entries (backfilled when they cross it):
+-- the long tail is cheaper to scan raw than to roll up.
 CREATE TABLE journal_hourly (
     kind    INTEGER NOT NULL,
     subject INTEGER NOT NULL,
