@@ -23,7 +23,7 @@ from .results import Explanation, IngestError, IngestReport, ReconcileReport, Vi
 from .rules import CAUSES, hidden_reason
 from .store import DEFAULT_DB, open_store
 from .store.base import Store
-from .store.workingset import KIND_CODES, WorkingSet
+from .store.workingset import KIND_CODES, ROLLUP_FROM, WorkingSet
 from .times import MAX_TS
 
 DEFAULT_BATCH = 20_000
@@ -41,11 +41,22 @@ class Ledger:
         self.flip_threshold = flip_threshold
 
     @classmethod
-    def open(cls, url: str | None = None, *, durable: bool = True) -> Ledger:
-        """Open (creating if needed) the ledger at ``url``, $LIKELEDGER_DB or likeledger.db."""
-        return cls(
-            open_store(url or os.environ.get("LIKELEDGER_DB") or DEFAULT_DB, durable=durable)
-        )
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        durable: bool = True,
+        flip_threshold: int | None = FLIP_THRESHOLD,
+        rollup_from: int = ROLLUP_FROM,
+    ) -> Ledger:
+        """Open (creating if needed) the ledger at ``url``, $LIKELEDGER_DB or likeledger.db.
+
+        ``flip_threshold`` and ``rollup_from`` tune when set-based cascades and hourly
+        roll-ups kick in; results never depend on them (the property tests check that).
+        """
+        url = url or os.environ.get("LIKELEDGER_DB") or DEFAULT_DB
+        store = open_store(url, durable=durable, rollup_from=rollup_from)
+        return cls(store, flip_threshold=flip_threshold)
 
     def close(self) -> None:
         self.store.close()

@@ -7,7 +7,7 @@ sim.write_truth("truth.json")
 
 from __future__ import annotations
 
-from .config import Behaviour, Glitches, Scenario, SimConfig
+from .config import Behaviour, Glitches, Scenario, SimConfig, ranker_only
 from .truth import Truth, write_truth
 from .workload import Simulation, simulate
 
@@ -18,6 +18,7 @@ __all__ = [
     "SimConfig",
     "Simulation",
     "Truth",
+    "ranker_only",
     "simulate",
     "write_truth",
 ]

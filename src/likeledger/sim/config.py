@@ -18,10 +18,11 @@ DEFAULT_START: Final = 1_793_491_200_000  # 2026-11-01T00:00:00Z
 class Behaviour:
     """How ordinary users and creators behave."""
 
-    creators: float = 0.1  # share of users who publish videos
+    creators: float = 0.03  # share of users who publish videos
     sessions_per_day: float = 1.2  # mean For You sessions per active user per day
     feed_length: int = 12  # videos shown per session
-    like_scale: float = 0.16  # like probability for a perfect match of a top-quality video
+    like_scale: float = 0.11  # like probability for a perfect match of a top-quality video
+    interest_weight: float = 1.0  # 0: viewers like by quality alone, whoever they are
     unlike: float = 0.04  # share of likes taken back later
     initial_follows: float = 4.0  # mean creators each user follows at the start
     follow_on_like: float = 0.03  # chance a like also makes the viewer follow the creator
@@ -98,3 +99,34 @@ class SimConfig:
         if self.days < 3:
             return ()
         return tuple(sorted({self.days // 3, (2 * self.days) // 3}))
+
+
+QUIET: Final = Scenario(
+    violating=0.0,
+    privacy_switches=0.0,
+    videos_deleted=0.0,
+    blocks_per_day=0.0,
+    deactivations_per_day=0.0,
+    suspensions_per_day=0.0,
+    bans_per_day=0.0,
+    deletions_per_day=0.0,
+)
+NO_GLITCHES: Final = Glitches(retry=0.0, reorder=0.0, lost=0.0)
+
+
+def ranker_only(
+    *, seed: int = 1, users: int = 3_000, videos: int = 300, days: int = 6, update_day: int = 3
+) -> SimConfig:
+    """A run where nothing happens but viewing and one ranking update on ``update_day``:
+    no bots, moderation, privacy switches, blocks, account changes, unlikes or glitches."""
+    return SimConfig(
+        seed=seed,
+        users=users,
+        videos=videos,
+        days=days,
+        bot_campaigns=0,
+        ranking_days=(update_day,),
+        behaviour=Behaviour(unlike=0.0, unfollows_per_day=0.0),
+        scenario=QUIET,
+        glitches=NO_GLITCHES,
+    )

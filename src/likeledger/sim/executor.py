@@ -11,6 +11,8 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .state import ACTIVE
+
 if TYPE_CHECKING:
     import random
     from collections.abc import Callable, Sequence
@@ -135,7 +137,7 @@ class Executor:
     def _organic_like(self, at: int, u: int, v: int) -> None:
         """A viewer taps like on a video the feed showed them."""
         w = self.world
-        if not w.can_like(u, v) or w.is_liked(u, v):
+        if w.status[u] != ACTIVE or w.hidden(u, v) is not None or w.edges.get(u * w.nv + v, 0) & 1:
             return  # a viewer who cannot see it, or already likes it, does not tap like
         if self.rng.random() < self.glitches.reorder + self.glitches.lost:
             self._glitched_like(Intent(at, 0, "like", at, u, v))

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from .config import HOUR_MS
+from .config import DAY_MS, HOUR_MS
 from .ranker import base_scores, pick_pool, rank_feeds
+from .state import ACTIVE
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -51,6 +52,7 @@ class Feed:
         self.follow_matrix: sp.csr_matrix | None = None
         self.follows_at_build = -1
         self.publish_hours = (platform.publish_ts - config.start) / HOUR_MS
+        self.follower_lists: dict[int, list[int]] = {}
 
     def hour(self, start: int, weights: Weights) -> tuple[dict[int, int], list[Like]]:
         """Simulate the hour from ``start``.
@@ -124,7 +126,9 @@ class Feed:
             completion=completion,
             trend=self.tag_heat[self.p.video_tags[candidates]].mean(axis=1),
         )
-        cols = pick_pool(base, fresh=age < 24, top=_POOL_TOP, explore=_POOL_EXPLORE, rng=self.rng)
+        n = len(candidates)
+        top, explore = min(_POOL_TOP, max(40, n // 10)), min(_POOL_EXPLORE, max(20, n // 25))
+        cols = pick_pool(base, fresh=age < 24, top=top, explore=explore, rng=self.rng)
         pool = candidates[cols]
         interest = self.p.match[users][:, self.p.video_topic[pool]]
         feeds = rank_feeds(
@@ -147,15 +151,18 @@ class Feed:
             return np.zeros(0, dtype=np.int64)
         return self.rng.choice(self.p.users, size=count, p=self.weight / total).astype(np.int64)
 
-    def _follow_boost(self, users: NDArray[np.int64], pool: NDArray[np.int64]) -> NDArray[np.bool_]:
+    def _follow_boost(
+        self, users: NDArray[np.int64], pool: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The (session, pool column) cells where the viewer follows the creator."""
         if self.follow_matrix is None:
-            return np.zeros((len(users), len(pool)), dtype=np.bool_)
-        creators = self.p.video_creator[pool]
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
         ones = np.ones(len(pool), dtype=np.float32)
-        owner = sp.csr_matrix(
-            (ones, (creators, np.arange(len(pool)))), shape=(self.world.nu, len(pool))
-        )
-        return np.asarray((self.follow_matrix[users] @ owner).toarray() > 0)
+        cells = (self.p.video_creator[pool], np.arange(len(pool)))
+        owner = sp.csr_matrix((ones, cells), shape=(self.world.nu, len(pool)))
+        hits = (self.follow_matrix[users] @ owner).tocoo()
+        return hits.row.astype(np.int64), hits.col.astype(np.int64)
 
     def _watch(
         self,
@@ -205,27 +212,44 @@ class Feed:
     ) -> NDArray[np.float64]:
         match = self.p.match[viewer, self.p.video_topic[video]].astype(np.float64)
         quality = self.p.quality[video]
-        scale = self.cfg.behaviour.like_scale
-        return scale * (0.15 + 0.85 * match**2) * np.minimum(2.5 * quality, 2.0)
+        b = self.cfg.behaviour
+        affinity = 1.0 - b.interest_weight * (0.85 - 0.85 * match**2)
+        p: NDArray[np.float64] = b.like_scale * affinity * np.minimum(2.5 * quality, 2.0)
+        return p
 
     # -- following tab -------------------------------------------------------------------
 
     def _following(self, start: int, shown: dict[int, int], likes: list[Like]) -> None:
         """Followers see friends-only and restricted videos of the creators they follow."""
         w, rng = self.world, self.rng
-        for v in sorted(self.side):
-            followers = w.followers.get(w.creator[v])
-            if not followers:
-                continue
-            views = int(rng.poisson(0.02 * len(followers)))
-            if views == 0:
-                continue
-            pool = sorted(followers)
-            for u in rng.choice(pool, size=min(views, len(pool)), replace=False).tolist():
-                if u >= self.p.users or not w.active(u) or w.hidden(u, v) is not None:
-                    continue
-                shown[v] = shown.get(v, 0) + 1
-                self.impressions[v] += 1
-                p = float(self._like_probability(np.array([u]), np.array([v]))[0])
-                if rng.random() < p:
-                    likes.append((start + int(rng.integers(0, HOUR_MS - 1)), u, v))
+        if start % DAY_MS == 0:
+            self.follower_lists.clear()  # a day-old snapshot is good enough for sampling
+        side = sorted(self.side)
+        lists = [self._followers_of(w.creator[v]) for v in side]
+        views = rng.poisson(0.02 * np.array([len(f) for f in lists], dtype=np.float64))
+        viewers: list[int] = []
+        videos: list[int] = []
+        for v, pool, k in zip(side, lists, views.tolist(), strict=True):
+            if k:
+                for i in rng.integers(0, len(pool), size=k).tolist():
+                    u = pool[i]
+                    if w.status[u] == ACTIVE and w.hidden(u, v) is None:
+                        viewers.append(u)
+                        videos.append(v)
+        if not videos:
+            return
+        for v in videos:
+            shown[v] = shown.get(v, 0) + 1
+        viewer, video = np.array(viewers, dtype=np.int64), np.array(videos, dtype=np.int64)
+        np.add.at(self.impressions, video, 1.0)
+        liked = rng.random(len(video)) < self._like_probability(viewer, video)
+        ts = start + rng.integers(0, HOUR_MS, int(liked.sum()))
+        likes.extend(zip(ts.tolist(), viewer[liked].tolist(), video[liked].tolist(), strict=True))
+
+    def _followers_of(self, creator: int) -> list[int]:
+        found = self.follower_lists.get(creator)
+        if found is None:
+            n = self.p.users  # fake accounts never open the app
+            found = sorted(u for u in self.world.followers.get(creator, ()) if u < n)
+            self.follower_lists[creator] = found
+        return found

@@ -48,7 +48,7 @@ class Handlers:
         c = w.creator[v]
         if w.published[v] or not w.active(c):
             return  # an inactive creator cannot publish: this video never appears
-        event = {"type": "video.published", "ts": intent.ts, "video": self.names.videos[v]}
+        event: Event = {"type": "video.published", "ts": intent.ts, "video": self.names.videos[v]}
         event.update(creator=self.names.users[c], visibility=intent.text)
         event["hashtags"] = self.names.hashtags[v]  # extra field: ignored by the ledger
         self._emit(intent, event)
@@ -88,7 +88,7 @@ class Handlers:
             self._set_status(intent, intent.a, ACTIVE)
 
     def _set_status(self, intent: Intent, u: int, status: str) -> None:
-        event = {"type": "account.status", "ts": intent.ts, "user": self.names.users[u]}
+        event: Event = {"type": "account.status", "ts": intent.ts, "user": self.names.users[u]}
         event["status"] = status
         if intent.note:
             event["reason"] = intent.note
@@ -101,31 +101,33 @@ class Handlers:
         w, u, on = self.world, intent.a, intent.kind == "flag_user"
         if not w.usable(u) or bool(w.flagged[u]) == on:
             return
-        event = {"type": "integrity.flag" if on else "integrity.clear", "ts": intent.ts}
-        event["user"] = self.names.users[u]
+        kind = "integrity.flag" if on else "integrity.clear"
+        event: Event = {"type": kind, "ts": intent.ts, "user": self.names.users[u]}
         event["detector"] = intent.note
         if on:
             event["score"] = round(0.7 + 0.3 * self.ex.rng.random(), 3)
         self._emit(intent, event)
         w.flag_user(u, ts=intent.ts, on=on)
-        self._incident(intent, event["type"], user=self.names.users[u])
+        self._incident(intent, kind, user=self.names.users[u])
 
     def flag_like(self, intent: Intent) -> None:
         w, u, v, on = self.world, intent.a, intent.b, intent.kind == "flag_like"
         bits = w.edges.get(u * w.nv + v, 0)
         if not (w.usable(u) and w.live(v)) or bool(bits & 2) == on or (on and not bits & 1):
             return
-        event = {"type": "integrity.flag" if on else "integrity.clear", "ts": intent.ts}
-        event.update(user=self.names.users[u], video=self.names.videos[v], detector=intent.note)
+        kind = "integrity.flag" if on else "integrity.clear"
+        user, video = self.names.users[u], self.names.videos[v]
+        event: Event = {"type": kind, "ts": intent.ts, "user": user, "video": video}
+        event["detector"] = intent.note
         self._emit(intent, event)
         w.flag_like(u, v, ts=intent.ts, on=on)
-        self._incident(intent, event["type"], user=event["user"], video=event["video"])
+        self._incident(intent, kind, user=user, video=video)
 
     def moderation(self, intent: Intent) -> None:
         w, v, action = self.world, intent.a, intent.text
         if not w.live(v) or w.moderation[v] == MODERATION_STATE[action]:
             return
-        event = {"type": "moderation", "ts": intent.ts, "video": self.names.videos[v]}
+        event: Event = {"type": "moderation", "ts": intent.ts, "video": self.names.videos[v]}
         event["action"] = action
         if intent.note:
             event["policy"] = intent.note
@@ -138,7 +140,7 @@ class Handlers:
         w, v = self.world, intent.a
         if not w.live(v) or w.visibility[v] == intent.text:
             return
-        event = {"type": "video.visibility", "ts": intent.ts, "video": self.names.videos[v]}
+        event: Event = {"type": "video.visibility", "ts": intent.ts, "video": self.names.videos[v]}
         event["visibility"] = intent.text
         self._emit(intent, event)
         w.set_visibility(v, intent.text)

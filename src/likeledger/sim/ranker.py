@@ -103,7 +103,8 @@ def pick_pool(
     extra = rng.choice(new, size=min(len(new), explore // 2), replace=False)
     others = np.setdiff1d(rest, extra, assume_unique=True)
     extra2 = rng.choice(others, size=min(len(others), explore - len(extra)), replace=False)
-    return np.concatenate([best, extra, extra2]).astype(np.int64)
+    pool: NDArray[np.int64] = np.concatenate([best, extra, extra2]).astype(np.int64)
+    return pool
 
 
 def rank_feeds(
@@ -111,17 +112,30 @@ def rank_feeds(
     *,
     base: NDArray[np.float64],
     interest: NDArray[np.float32],
-    follows: NDArray[np.bool_],
+    follows: tuple[NDArray[np.int64], NDArray[np.int64]],
     length: int,
     rng: np.random.Generator,
 ) -> NDArray[np.int64]:
-    """Each session's feed: ``length`` pool columns per row (sessions x pool), best first."""
+    """Each session's feed: ``length`` pool columns per row (sessions x pool), best first.
+
+    ``interest`` is the viewers' match with each pool video's topic; ``follows`` holds the
+    (row, column) cells where the viewer follows the video's creator. The matrix work is
+    done in place in float32: it is the simulator's hottest numpy code.
+    """
     sessions, pool = interest.shape
-    score = interest * np.float32(w.interest) + base.astype(np.float32)
-    score += follows.astype(np.float32) * np.float32(w.follow)
-    uniform = rng.random((sessions, pool), dtype=np.float32)
-    score -= np.float32(w.temperature) * np.log(-np.log(uniform + np.float32(1e-12)))
+    score = interest * np.float32(w.interest)
+    score += base.astype(np.float32)
+    rows, cols = follows
+    score[rows, cols] += np.float32(w.follow)
+    noise = rng.random((sessions, pool), dtype=np.float32)
+    noise += np.float32(1e-12)
+    np.log(noise, out=noise)
+    np.negative(noise, out=noise)
+    np.log(noise, out=noise)  # -Gumbel
+    noise *= np.float32(w.temperature)
+    score -= noise
     length = min(length, pool)
-    top = np.argpartition(-score, length - 1, axis=1)[:, :length]
-    order = np.argsort(-np.take_along_axis(score, top, axis=1), axis=1)
-    return np.take_along_axis(top, order, axis=1).astype(np.int64)
+    top = np.argpartition(score, pool - length, axis=1)[:, pool - length :]
+    order = np.argsort(np.take_along_axis(score, top, axis=1), axis=1)[:, ::-1]
+    feeds: NDArray[np.int64] = np.take_along_axis(top, order, axis=1).astype(np.int64)
+    return feeds

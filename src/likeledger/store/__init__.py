@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .base import Store
 from .sqlite import SQLiteStore
+from .workingset import ROLLUP_FROM
 
 DEFAULT_DB = "likeledger.db"
 
@@ -25,11 +26,11 @@ def sqlite_path(url: str) -> str | None:
     return url
 
 
-def open_store(url: str, *, durable: bool = True) -> Store:
+def open_store(url: str, *, durable: bool = True, rollup_from: int = ROLLUP_FROM) -> Store:
     """Open the store for ``url``: a plain path or ``sqlite:///path`` is SQLite."""
     path = sqlite_path(url)
     if path is not None:
-        return SQLiteStore(path, durable=durable)
+        return SQLiteStore(path, durable=durable, rollup_from=rollup_from)
     scheme = url.split("://", 1)[0]
     if scheme in ("postgresql", "postgres"):
         raise ConfigError(

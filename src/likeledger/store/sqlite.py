@@ -23,7 +23,7 @@ from ..engine import AccountFlip
 from ..errors import ConfigError, StorageError
 from ..events import Event
 from .sqlite_rows import SQLiteQueries, SQLiteWorkingSet, run_account_flip
-from .workingset import PendingRows, RowCache, WorkingSet
+from .workingset import ROLLUP_FROM, PendingRows, RowCache, WorkingSet
 
 __all__ = ["SQLiteQueries", "SQLiteStore", "SQLiteWorkingSet", "translate_errors"]
 
@@ -50,10 +50,10 @@ def _migrations() -> list[tuple[int, str]]:
 class SQLiteStore:
     """The embedded store. ``path`` may be ``:memory:`` for throwaway ledgers."""
 
-    def __init__(self, path: str, *, durable: bool = True) -> None:
+    def __init__(self, path: str, *, durable: bool = True, rollup_from: int = ROLLUP_FROM) -> None:
         self.path = path
         self.durable = durable
-        self.cache = RowCache()
+        self.cache = RowCache(rollup_from)
         self._data_version = -1
         self.conn = self._connect()
         self._reader: sqlite3.Connection | None = None

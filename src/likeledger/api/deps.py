@@ -1,0 +1,102 @@
+"""FastAPI dependencies: the app's services, the calling principal, ``min_seq`` waits and
+time-window parameters. All are ``async``: they run on the event loop, next to the reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..times import BadTime, parse_ts
+from .auth import Principal
+from .errors import BadParameter, NotReady, Unauthorized
+from .services import Services
+
+POLL_SECONDS = 0.005
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token made with `likeledger token create --scope ...`.",
+)
+
+
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_principal(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The token's principal; 401 without a known bearer token, 429 over its rate limit."""
+    if credentials is None:
+        raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+    principal = services.tokens.principal(credentials.credentials)
+    if principal is None:
+        raise Unauthorized("unknown token")
+    services.limiter.take(principal.key)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def consistent(
+    services: ServicesDep,
+    min_seq: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="Answer only once the ledger has reached this sequence number (a "
+            "write's `last_seq` or an earlier answer's `as_of`); 503 with Retry-After if it "
+            "does not within the server's wait limit.",
+        ),
+    ] = None,
+) -> None:
+    """Wait (bounded) until the ledger head reaches ``min_seq``: read-your-writes."""
+    if min_seq is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + services.settings.min_seq_wait
+    while (head := services.model.head()) < min_seq:
+        if loop.time() >= deadline:
+            raise NotReady(
+                f"the ledger is at {head}, not yet at min_seq {min_seq}",
+                retry_after=services.settings.retry_after,
+                as_of=head,
+                min_seq=min_seq,
+            )
+        await asyncio.sleep(POLL_SECONDS)
+
+
+ConsistentDep = Depends(consistent)
+
+TimeParam = Annotated[
+    str | None,
+    Query(description="Event time: integer ms since the epoch or RFC 3339 with an offset."),
+]
+
+
+def parse_time(name: str, value: str | None) -> int | None:
+    """A ``since``/``until`` query value as ms; 422 when it is not a valid time."""
+    if value is None:
+        return None
+    try:
+        return parse_ts(int(value) if value.isdigit() else value)
+    except (BadTime, ValueError) as exc:
+        raise BadParameter(f"{name}={value!r}: {exc}", parameter=name) from None
+
+
+def window(since: str | None, until: str | None) -> tuple[int | None, int | None]:
+    """Parse a [since, until) window; 422 when since is later than until."""
+    lo, hi = parse_time("since", since), parse_time("until", until)
+    if lo is not None and hi is not None and lo > hi:
+        raise BadParameter("since is later than until", parameter="since")
+    return lo, hi

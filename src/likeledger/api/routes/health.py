@@ -1,0 +1,29 @@
+"""Liveness and the caller's identity: ``/v1/health`` (public) and ``/v1/me``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..deps import PrincipalDep, ServicesDep
+from ..schemas import ErrorOut, HealthOut, MeOut
+
+router = APIRouter(prefix="/v1", tags=["service"])
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {"model": ErrorOut}})
+async def health(services: ServicesDep) -> dict[str, Any]:
+    """The server answers and its database is readable; `as_of` is the ledger head."""
+    return {"status": "ok", "as_of": services.model.head(), "projection_lag": 0}
+
+
+@router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})
+async def me(principal: PrincipalDep) -> dict[str, Any]:
+    """The scopes of the calling token (the dashboard uses it to sign in)."""
+    return {
+        "scopes": sorted(principal.scopes),
+        "creators": sorted(principal.creators),
+        "admin": principal.admin,
+        "reads_all": principal.reads_all,
+    }
