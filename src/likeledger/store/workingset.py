@@ -292,11 +292,12 @@ class WorkingSet(ABC):
 
     def prefetch_keys(self, keys: Iterable[str]) -> None:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
-        earlier = self.previous.keys if self.previous is not None else {}
-        for key in keys:
-            if key in earlier and earlier[key] is not None:
-                self.keys[key] = earlier[key]
-        missing = [key for key in set(keys) if key not in self.keys]
+        wanted = set(keys)
+        if self.previous is not None:  # keys the in-flight batch accepted are not stored yet
+            for key in wanted & self.previous.keys.keys():
+                if self.previous.keys[key] is not None:
+                    self.keys[key] = self.previous.keys[key]
+        missing = [key for key in wanted if key not in self.keys]
         found = self.load_keys(missing)
         for key in missing:
             self.keys[key] = found.get(key)
