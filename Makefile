@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck pytest fmt bench clean
+.PHONY: help install system-deps demo test lint typecheck pytest fmt bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install likeledger with its dev tools
 
+system-deps: ## PostgreSQL 15 binaries and headless Chromium for the tests (apt, if missing)
+	./scripts/system-deps.sh
+
 demo: $(STAMP) ## ingest the examples into a fresh demo database and explain every cause
 	$(PY) -m likeledger.demo
 
@@ -29,7 +32,7 @@ lint: $(STAMP) ## ruff format check and ruff lint
 typecheck: $(STAMP) ## mypy --strict on src/
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP) ## the test suite
+pytest: $(STAMP) system-deps ## the test suite (starts its own PostgreSQL and Chromium)
 	$(PY) -m pytest -q
 
 test: lint typecheck pytest ## everything CI runs: lint, types, tests
