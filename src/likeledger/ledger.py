@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from . import engine
+from .attribution import exposure_for
 from .engine import AccountFlip
 from .errors import AccountDeleted, LedgerError, UnknownAccount, UnknownVideo, VideoDeleted
 from .events import Event, InvalidEvent, parse_line, parse_object
@@ -192,7 +193,10 @@ class Ledger:
         changes = {CAUSES[cause]: delta for cause, (delta, _) in sorted(window.items())}
         end = current - after
         start = end - sum(changes.values())
-        return Explanation(kind, name, start, end, changes, since, until, self.head(), creator)
+        split = exposure_for(self.store, code, subject, since, until, rolled=rolled)
+        return Explanation(
+            kind, name, start, end, changes, since, until, self.head(), creator, split
+        )
 
     def visible(self, video: str, viewer: str) -> Visibility:
         """May ``viewer`` see ``video``, and if not, the first reason of section 5."""

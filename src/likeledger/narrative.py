@@ -57,6 +57,8 @@ def explanation_lines(exp: Explanation) -> list[str]:
         lines.append(f"  {delta:+6d}  {cause:<20} {CAUSE_TEXT.get(cause, '')}")
     if not exp.changes:
         lines.append("  no changes in this window")
+    if exp.exposure is not None:
+        lines.append(f"  exposure: {exp.exposure.sentence}")
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .exposure import Attribution
 from .times import format_ts
 
 
@@ -82,6 +83,7 @@ class Explanation:
     until: int | None
     as_of: int
     creator: str | None = None
+    exposure: Attribution | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {self.kind: self.subject}
@@ -91,6 +93,7 @@ class Explanation:
         out["since"] = None if self.since is None else format_ts(self.since)
         out["until"] = None if self.until is None else format_ts(self.until)
         out["as_of"] = self.as_of
+        out["exposure"] = None if self.exposure is None else self.exposure.to_json()
         return out
 
 

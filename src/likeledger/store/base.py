@@ -73,3 +73,16 @@ class Store(Protocol):
     def user_totals(self) -> list[tuple[int, str, int]]:
         """(id, name, total) of every account."""
         ...
+
+    def impressions(self, kind: int, subject: int, since: int, until: int) -> int:
+        """Impressions of a video (kind 0) or a creator's videos (kind 1) in [since, until),
+        counted by hour bucket."""
+        ...
+
+    def ranking_versions(self, until: int) -> list[tuple[int, str]]:
+        """(ts, version) of every ranking.version before ``until``, oldest first."""
+        ...
+
+    def last_ts(self) -> int:
+        """The latest event time in the ledger."""
+        ...

@@ -19,11 +19,13 @@ from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
+import orjson
+
 from ..engine import AccountFlip
 from ..errors import ConfigError, StorageError
 from ..events import Event
 from .sqlite_rows import SQLiteQueries, SQLiteWorkingSet, run_account_flip
-from .workingset import ROLLUP_FROM, PendingRows, RowCache, WorkingSet
+from .workingset import HOUR_MS, ROLLUP_FROM, PendingRows, RowCache, WorkingSet
 
 __all__ = ["SQLiteQueries", "SQLiteStore", "SQLiteWorkingSet", "translate_errors"]
 
@@ -191,6 +193,33 @@ class SQLiteStore:
 
     def user_totals(self) -> list[tuple[int, str, int]]:
         return list(self.conn.execute("SELECT id, name, total FROM users"))
+
+    def impressions(self, kind: int, subject: int, since: int, until: int) -> int:
+        """Impressions of a video (kind 0) or of a creator's videos (kind 1) in the hour
+        buckets whose start lies in [since, until)."""
+        first, last = -(-since // HOUR_MS), -(-until // HOUR_MS)
+        if kind == 0:
+            sql = "SELECT sum(count) FROM impressions WHERE video = ? AND hour >= ? AND hour < ?"
+        else:
+            sql = (
+                "SELECT sum(i.count) FROM videos v JOIN impressions i ON i.video = v.id "
+                "WHERE v.creator = ? AND i.hour >= ? AND i.hour < ?"
+            )
+        return int(self.conn.execute(sql, (subject, first, last)).fetchone()[0] or 0)
+
+    def ranking_versions(self, until: int) -> list[tuple[int, str]]:
+        """(ts, version) of every ranking.version event before ``until``, oldest first."""
+        rows = self.conn.execute(
+            "SELECT ts, payload FROM ledger WHERE type = 'ranking.version' AND ts < ? "
+            "ORDER BY ts, seq",
+            (until,),
+        )
+        return [(ts, orjson.loads(payload)["version"]) for ts, payload in rows]
+
+    def last_ts(self) -> int:
+        """The time of the latest accepted event (0 when empty): "now" for open windows."""
+        row = self.conn.execute("SELECT ts FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
+        return 0 if row is None else int(row[0])
 
     def liked_count(self, uid: int) -> int:
         """Stored liked edges of one account (decides when a set-based cascade pays)."""
