@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test lint typecheck pytest fmt bench clean
+.PHONY: help install system-deps demo stories test lint typecheck pytest fmt bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,8 +22,11 @@ install: $(STAMP) ## create .venv and install likeledger with its dev tools
 system-deps: ## PostgreSQL 15 binaries and headless Chromium for the tests (apt, if missing)
 	./scripts/system-deps.sh
 
-demo: $(STAMP) ## ingest the examples into a fresh demo database and explain every cause
+demo: $(STAMP) ## simulate a month of a mid-size platform into demo.db; stories + HTML report
 	$(PY) -m likeledger.demo
+
+stories: $(STAMP) ## the small hand-written example stories (examples/), one per cause
+	$(PY) -m likeledger.stories
 
 lint: $(STAMP) ## ruff format check and ruff lint
 	$(VENV)/bin/ruff format --check src tests bench
@@ -45,4 +48,4 @@ bench: $(STAMP) ## ingest benchmark (1M events; takes minutes)
 	$(PY) bench/ingest.py
 
 clean: ## remove the venv and generated files
-	rm -rf $(VENV) demo.db demo-report.html .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo.db* stories.db* demo-report.html .pytest_cache .mypy_cache .ruff_cache

@@ -257,6 +257,13 @@ def reconcile(ctx: click.Context, repair: bool, as_json: bool) -> None:
     sys.exit(1 if report.drift and not report.repaired else 0)
 
 
+def _register_extras() -> None:
+    """Commands that live with their feature (simulator, API) join the group here."""
+    from .sim.command import simulate
+
+    cli.add_command(simulate)
+
+
 def _guard(action: Callable[[], Any]) -> Any:
     try:
         return action()
@@ -266,4 +273,5 @@ def _guard(action: Callable[[], Any]) -> Any:
 
 def main() -> None:
     """Console entry point."""
+    _register_extras()
     cli(prog_name="likeledger")

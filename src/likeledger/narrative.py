@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from .exposure import Attribution
 from .results import Explanation
 from .times import format_ts
 
@@ -88,3 +89,23 @@ def advice_lines(changes: dict[str, int]) -> list[str]:
     """What to do, keyed to the causes that moved the count (losses first)."""
     ranked = sorted(changes.items(), key=lambda item: item[1])
     return [f"  → {ADVICE[cause]}" for cause, delta in ranked if delta and cause in ADVICE]
+
+
+def exposure_advice(split: Attribution | None) -> list[str]:
+    """What to do about reach versus like rate, when one of them clearly moved."""
+    if split is None or split.change >= 0:
+        return []
+    if abs(split.exposure) >= abs(split.engagement):
+        fresh = (
+            f" after ranking version {split.new_versions[-1].version} went live"
+            if split.new_versions
+            else ""
+        )
+        return [
+            f"  → Fewer people were shown your videos{fresh}. Check completion (hook viewers "
+            "in the first seconds) and use hashtags your audience follows; the feed rewards both."
+        ]
+    return [
+        "  → About as many people saw your videos but fewer liked them: compare your recent "
+        "videos with the ones that did well."
+    ]

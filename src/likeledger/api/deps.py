@@ -63,24 +63,31 @@ async def consistent(
     """Wait (bounded) until the ledger head reaches ``min_seq``: read-your-writes."""
     if min_seq is None:
         return
+    if services.model.head() >= min_seq:
+        return
     loop = asyncio.get_running_loop()
     deadline = loop.time() + services.settings.min_seq_wait
-    while (head := services.model.head()) < min_seq:
-        if loop.time() >= deadline:
-            raise NotReady(
-                f"the ledger is at {head}, not yet at min_seq {min_seq}",
-                retry_after=services.settings.retry_after,
-                as_of=head,
-                min_seq=min_seq,
-            )
-        await asyncio.sleep(POLL_SECONDS)
+    with services.metrics.waiting.track_inprogress():
+        while (head := services.model.head()) < min_seq:
+            if loop.time() >= deadline:
+                raise NotReady(
+                    f"the ledger is at {head}, not yet at min_seq {min_seq}",
+                    retry_after=services.settings.retry_after,
+                    as_of=head,
+                    min_seq=min_seq,
+                )
+            await asyncio.sleep(POLL_SECONDS)
 
 
 ConsistentDep = Depends(consistent)
 
+TIME_PATTERN = r"^(\d{1,15}|\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))$"
 TimeParam = Annotated[
     str | None,
-    Query(description="Event time: integer ms since the epoch or RFC 3339 with an offset."),
+    Query(
+        description="Event time: integer ms since the epoch or RFC 3339 with an offset.",
+        pattern=TIME_PATTERN,
+    ),
 ]
 
 

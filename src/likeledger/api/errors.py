@@ -117,7 +117,7 @@ def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, **extra}
 
 
-async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
+async def _ledger_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)
     extra = exc.extra if isinstance(exc, ApiError) else {}
     headers = dict(exc.headers) if isinstance(exc, ApiError) else {}
@@ -127,7 +127,7 @@ async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status_of(exc), headers=headers)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", ""))} for err in exc.errors()
@@ -135,7 +135,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_parameter", problems), status_code=422)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return JSONResponse(

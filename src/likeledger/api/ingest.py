@@ -128,7 +128,8 @@ def run(
         keys = [_key(obj) for obj in body.objects]
         positions = list(range(1, len(keys) + 1))
     else:
-        assert body.lines is not None and body.line_of is not None
+        assert body.lines is not None
+        assert body.line_of is not None
         report = writer.ingest(body.lines)
         positions = body.line_of
         refused = {error.line for error in report.errors}
@@ -168,7 +169,9 @@ def _results(
     results: list[dict[str, Any]] = []
     next_unkeyed = iter(unkeyed)
     for index, (key, position) in enumerate(zip(keys, positions, strict=True)):
-        out: dict[str, Any] = {"index": index, "line": position if ndjson else None}
+        out: dict[str, Any] = {"index": index}
+        if ndjson:
+            out["line"] = position
         error = errors.get(position)
         if error is not None:
             out.update(status="refused", code=error.code, message=error.message)

@@ -44,6 +44,11 @@ class Metrics:
             registry=self.registry,
         )
         lag.set(0)
+        self.waiting = Gauge(
+            "likeledger_min_seq_waiting",
+            "Reads waiting for the ledger to reach their min_seq.",
+            registry=self.registry,
+        )
         self.head = Gauge(
             "likeledger_ledger_head",
             "Sequence number of the last accepted event.",

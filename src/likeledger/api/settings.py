@@ -4,9 +4,9 @@
 |---|---|---|
 | ``LIKELEDGER_MAX_BODY_BYTES`` | 8388608 | largest request body (bytes); bigger: 413 |
 | ``LIKELEDGER_MAX_EVENTS`` | 10000 | most events in one ``POST /v1/events``; more: 413 |
-| ``LIKELEDGER_RATE_LIMIT`` | 100 | sustained requests per second per token (0: no limit); over: 429 |
+| ``LIKELEDGER_RATE_LIMIT`` | 100 | requests per second per token (0: no limit); over: 429 |
 | ``LIKELEDGER_RATE_BURST`` | 200 | requests a token may make at once before the rate applies |
-| ``LIKELEDGER_MIN_SEQ_WAIT`` | 2.0 | seconds a read with ``min_seq`` waits for the ledger; then 503 |
+| ``LIKELEDGER_MIN_SEQ_WAIT`` | 2.0 | seconds a ``min_seq`` read waits for the ledger; then 503 |
 | ``LIKELEDGER_RETRY_AFTER`` | 1 | seconds advertised in ``Retry-After`` on 503 |
 """
 

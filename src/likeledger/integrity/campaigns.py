@@ -20,6 +20,7 @@ from likeledger.integrity.model import (
     LikeTable,
     campaign_id,
 )
+from likeledger.integrity.signals import account_signals
 
 Mask = NDArray[np.bool_]
 DAY_MS = 86_400_000
@@ -68,6 +69,13 @@ def _owned(core: I64, cols: Columns) -> I64:
     col, k = np.unique(cols.of_like[core], return_counts=True)
     owned: I64 = col[2 * k >= cols.count[col]]
     return owned
+
+
+def owns_its_columns(core: I64, cols: Columns) -> bool:
+    """True when most of a block's edges lie in columns it owns. A block that merely shares
+    popular columns with everyone else (camouflage, heavy users) is not a campaign."""
+    owned = _owned(core, cols)
+    return 2 * int(np.isin(cols.of_like[core], owned).sum()) >= core.size
 
 
 def _expand(
@@ -180,7 +188,7 @@ def finish(table: LikeTable, drafts: list[Draft]) -> tuple[tuple[Campaign, ...],
         )
         new_rows = d.rows[~mask[d.rows]]
         mask[d.rows] = True
-        evidence = Evidence(density=d.density, burst=d.burst, shared_targets=d.shared)
+        evidence = _evidence(table, d)
         out.append(
             Campaign(
                 cid,
@@ -195,6 +203,18 @@ def finish(table: LikeTable, drafts: list[Draft]) -> tuple[tuple[Campaign, ...],
             )
         )
     return tuple(out), _flags(table, out, mask), mask
+
+
+def _evidence(table: LikeTable, d: Draft) -> Evidence:
+    sig = account_signals(table, d.accounts)
+    return Evidence(
+        density=d.density,
+        burst=d.burst,
+        shared_targets=d.shared,
+        account_age_days=float(np.median(sig.age_at_first_like_days)),
+        max_likes_per_hour=float(np.median(sig.max_per_hour)),
+        peak_day_share=float(np.median(sig.peak_day_share)),
+    )
 
 
 def _flags(table: LikeTable, campaigns: list[Campaign], mask: Mask) -> Flags:

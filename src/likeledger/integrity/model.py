@@ -65,6 +65,10 @@ class Evidence:
     density: float  # weighted edges per node of the peeled block (the Fraudar objective)
     burst: float  # mean burst score in [0, 1] of the block's (video, episode) columns
     shared_targets: float  # mean number of the campaign's targets each account liked
+    # cheap rule signals of the accounts (medians): evidence only, they flag nobody on their own
+    account_age_days: float = 0.0  # account age at its first like
+    max_likes_per_hour: float = 0.0  # like velocity
+    peak_day_share: float = 0.0  # burstiness: share of its likes given on its busiest day
 
 
 @dataclass(frozen=True, slots=True)

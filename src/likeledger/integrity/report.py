@@ -32,6 +32,9 @@ def _campaign(c: Campaign, t: LikeTable | None) -> dict[str, Any]:
             "density": round(c.evidence.density, 6),
             "burst": round(c.evidence.burst, 6),
             "shared_targets": round(c.evidence.shared_targets, 6),
+            "account_age_days": round(c.evidence.account_age_days, 3),
+            "max_likes_per_hour": c.evidence.max_likes_per_hour,
+            "peak_day_share": round(c.evidence.peak_day_share, 6),
         },
     }
 

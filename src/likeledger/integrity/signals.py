@@ -17,7 +17,7 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
-_SPLIT = 10**9  # > any hour index until the year 2084
+_SPLIT = 10**9  # more than any hour index (10**9 hours is about 114,000 years)
 
 
 @dataclass(frozen=True, slots=True)

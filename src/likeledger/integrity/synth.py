@@ -138,14 +138,15 @@ def viral(world: World, rng: np.random.Generator, n_bursts: int) -> tuple[I64, I
     """Hard negatives: popular videos that 2,000-10,000 distinct genuine users like within hours."""
     top = np.argsort(-world.popularity)[: max(n_bursts * 20, 1)]
     videos = rng.choice(top, n_bursts, replace=False)
-    users, vids, times = [], [], []
+    empty = np.zeros(0, dtype=np.int64)
+    users, vids, times = [empty], [empty], [empty]
     for v in videos.tolist():
         size = int(rng.integers(2000, 10001))
         liker = np.unique(rng.choice(world.activity.shape[0], size, p=world.activity))
         start = T0 + int(rng.integers(DAY_MS, (world.days - 1) * DAY_MS))
         users.append(liker)
         vids.append(np.full(liker.shape[0], v))
-        times.append(start + rng.exponential(30 * 60_000, liker.shape[0]).astype(np.int64))
+        times.append(start + np.asarray(rng.exponential(30 * 60_000, liker.shape[0]), np.int64))
     return np.concatenate(users), np.concatenate(vids), np.concatenate(times)
 
 

@@ -29,7 +29,7 @@ POLICIES: Final = (
     "community-guidelines/adult-content",
     "intellectual-property/copyright",
 )
-# kind -> (status, reason, whether the account may come back, status it comes back from)
+# Scenario rate field -> (status it sets, reason, Scenario field: share that comes back)
 LIFECYCLE: Final = {
     "deactivations_per_day": ("deactivated", "", "deactivation_returns"),
     "suspensions_per_day": ("suspended", "community-guidelines/spam", "reinstated"),

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ..exposure import VersionLive, Window
 from ..times import format_ts
 from .config import DAY_MS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
 Key = tuple[int, int, str]  # (subject index, day, cause)
@@ -44,6 +45,10 @@ class Truth:
         self.incidents: list[dict[str, Any]] = []
         self.likes: dict[int, int] = {}  # final likes(v) of videos not deleted
         self.totals: dict[int, int] = {}  # final total(c) of creators not deleted
+        self.creator_of: Sequence[int] = ()  # creator index of each video
+        self.sealed = False
+        self._index: dict[str, dict[int, list[tuple[int, str, int]]]] = {}
+        self._positions: dict[str, dict[str, int]] = {}
 
     def day(self, ts: int) -> int:
         """The 0-based day of the run a timestamp falls in."""
@@ -69,24 +74,72 @@ class Truth:
         """Note a scenario incident (campaign, moderation, ...) for reports and demos."""
         self.incidents.append({"kind": kind, "ts": ts, **details})
 
+    def seal(self) -> None:
+        """Mark the run finished: queries may index the tables from now on."""
+        self.sealed = True
+        self._index.clear()
+
     def net(
         self, *, video: str | None = None, creator: str | None = None, days: range | None = None
     ) -> dict[str, int]:
         """Net change per cause of one video or creator, over ``days`` (default: all)."""
+        out: dict[str, int] = defaultdict(int)
+        for day, cause, delta in self._entries(video=video, creator=creator):
+            if days is None or day in days:
+                out[cause] += delta
+        return dict(out)
+
+    def exposure(
+        self, *, video: str | None = None, creator: str | None = None, days: range
+    ) -> Window:
+        """Impressions, new likes (cause ``like``) and live ranking versions over ``days``,
+        ready for :func:`likeledger.exposure.attribute`."""
+        likes = sum(
+            delta
+            for day, cause, delta in self._entries(video=video, creator=creator)
+            if cause == "like" and delta > 0 and day in days
+        )
+        if video is not None:
+            videos = {self._position("video", video)}
+        else:
+            c = self._position("creator", creator or "")
+            videos = {v for v, owner in enumerate(self.creator_of) if owner == c}
+        shown = sum(n for (v, day), n in self.impressions.items() if v in videos and day in days)
+        since, until = self.start + days.start * DAY_MS, self.start + days.stop * DAY_MS
+        return Window(shown, likes, since, until, self._versions(since, until))
+
+    def _versions(self, since: int, until: int) -> tuple[VersionLive, ...]:
+        ends = [ts for _, ts in self.ranking[1:]] + [until]
+        return tuple(
+            VersionLive(name, ts)
+            for (name, ts), end in zip(self.ranking, ends, strict=True)
+            if ts < until and end > since
+        )
+
+    def _entries(self, *, video: str | None, creator: str | None) -> list[tuple[int, str, int]]:
+        """(day, cause, signed amount) rows of one subject; gains and losses both listed."""
         if (video is None) == (creator is None):
             raise ValueError("name exactly one of video or creator")
-        if video is not None:
-            idx, gained, lost = self.video_names.index(video), self.video_gained, self.video_lost
-        else:
-            assert creator is not None
-            idx = self.user_names.index(creator)
-            gained, lost = self.creator_gained, self.creator_lost
-        out: dict[str, int] = defaultdict(int)
-        for table, sign in ((gained, 1), (lost, -1)):
-            for (subject, day, cause), value in table.items():
-                if subject == idx and (days is None or day in days):
-                    out[cause] += sign * value
-        return dict(out)
+        kind, name = ("video", video) if video is not None else ("creator", creator)
+        assert name is not None
+        gained, lost = (
+            (self.video_gained, self.video_lost)
+            if kind == "video"
+            else (self.creator_gained, self.creator_lost)
+        )
+        subject = self._position(kind, name)
+        if not self.sealed:
+            return _rows(gained, lost, lambda s: s == subject).get(subject, [])
+        if kind not in self._index:
+            self._index[kind] = _rows(gained, lost, lambda _: True)
+        return self._index[kind].get(subject, [])
+
+    def _position(self, kind: str, name: str) -> int:
+        """Index of a video (kind "video") or account by wire name; -1 when unknown."""
+        if kind not in self._positions:
+            names = self.video_names if kind == "video" else self.user_names
+            self._positions[kind] = {n: i for i, n in enumerate(names)}
+        return self._positions[kind].get(name, -1)
 
     def to_json(self) -> dict[str, Any]:
         """The whole truth as plain JSON data, keyed by the wire names of videos and users."""
@@ -129,6 +182,17 @@ def write_truth(truth: Truth, path: str | Path) -> None:
     """Write ``truth.to_json()`` to ``path`` as one JSON document."""
     with open(path, "wb") as fh:
         fh.write(orjson.dumps(truth.to_json(), option=orjson.OPT_INDENT_2))
+
+
+def _rows(
+    gained: dict[Key, int], lost: dict[Key, int], wanted: Callable[[int], bool]
+) -> dict[int, list[tuple[int, str, int]]]:
+    out: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for table, sign in ((gained, 1), (lost, -1)):
+        for (subject, day, cause), value in table.items():
+            if wanted(subject):
+                out[subject].append((day, cause, sign * value))
+    return out
 
 
 def _natural(name: str) -> tuple[int, str]:

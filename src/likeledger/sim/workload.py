@@ -55,6 +55,7 @@ class Simulation:
         self.truth = Truth(
             start=config.start, days=config.days, user_names=names.users, video_names=names.videos
         )
+        self.truth.creator_of = self.platform.video_creator.tolist()
         self.world = World(
             users=users, creator_of=self.platform.video_creator.tolist(), truth=self.truth
         )
@@ -167,6 +168,7 @@ class Simulation:
         self.truth.likes = {v: w.likes[v] for v in range(w.nv) if w.live(v)}
         creators = {w.creator[v] for v in range(w.nv) if w.published[v]}
         self.truth.totals = {c: w.totals[c] for c in sorted(creators) if w.usable(c)}
+        self.truth.seal()
 
 
 def simulate(config: SimConfig) -> Iterator[Event]:

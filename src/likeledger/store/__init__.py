@@ -27,14 +27,21 @@ def sqlite_path(url: str) -> str | None:
 
 
 def open_store(url: str, *, durable: bool = True, rollup_from: int = ROLLUP_FROM) -> Store:
-    """Open the store for ``url``: a plain path or ``sqlite:///path`` is SQLite."""
+    """Open the store for ``url``: a plain path or ``sqlite:///path`` is SQLite;
+    ``postgresql://`` or ``postgres://`` is PostgreSQL (needs the ``postgres`` extra)."""
     path = sqlite_path(url)
     if path is not None:
         return SQLiteStore(path, durable=durable, rollup_from=rollup_from)
     scheme = url.split("://", 1)[0]
     if scheme in ("postgresql", "postgres"):
-        raise ConfigError(
-            "PostgreSQL URLs are not supported by this build yet (see issue 6); "
-            "use a SQLite path such as likeledger.db"
-        )
+        try:
+            from .postgres import PostgresStore
+        except ImportError as exc:
+            if not (exc.name or "").startswith("psycopg"):
+                raise
+            raise ConfigError(
+                f"database URL {scheme}://...: PostgreSQL needs psycopg; "
+                "install it with: pip install 'likeledger[postgres]'"
+            ) from exc
+        return PostgresStore(url, durable=durable, rollup_from=rollup_from)
     raise ConfigError(f"database URL {url!r} has an unsupported scheme {scheme!r}")

@@ -221,6 +221,29 @@ class SQLiteStore:
         row = self.conn.execute("SELECT ts FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
         return 0 if row is None else int(row[0])
 
+    def daily(self, kind: int, subject: int) -> tuple[list[tuple[int, int, int]], dict[int, int]]:
+        """Per UTC day: (day, cause code, delta) journal sums, and impressions by day."""
+        journal = self.conn.execute(
+            "SELECT ts / 86400000, cause, sum(delta) FROM journal WHERE kind = ? AND subject = ? "
+            "GROUP BY 1, 2 ORDER BY 1",
+            (kind, subject),
+        ).fetchall()
+        if kind == 0:
+            sql = "SELECT hour / 24, sum(count) FROM impressions WHERE video = ? GROUP BY 1"
+        else:
+            sql = (
+                "SELECT i.hour / 24, sum(i.count) FROM videos v JOIN impressions i "
+                "ON i.video = v.id WHERE v.creator = ? GROUP BY 1"
+            )
+        return journal, dict(self.conn.execute(sql, (subject,)).fetchall())
+
+    def creator_causes(self) -> list[tuple[str, int, int]]:
+        """(creator name, cause code, summed delta) over the whole journal of totals."""
+        return self.conn.execute(
+            "SELECT u.name, j.cause, sum(j.delta) FROM journal j JOIN users u ON u.id = j.subject "
+            "WHERE j.kind = 1 GROUP BY j.subject, j.cause"
+        ).fetchall()
+
     def liked_count(self, uid: int) -> int:
         """Stored liked edges of one account (decides when a set-based cascade pays)."""
         return int(

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...results import IngestReport
 from .. import ingest
-from ..deps import PrincipalDep, ServicesDep
+from ..deps import TIME_PATTERN, PrincipalDep, ServicesDep
 from ..schemas import ErrorOut, IngestOut
 from ..services import Services
 
@@ -21,15 +21,21 @@ _EVENT_SCHEMA: dict[str, Any] = {
     "required": ["type", "ts"],
     "properties": {
         "type": {"type": "string", "example": "like"},
-        "ts": {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]},
+        "ts": {
+            "oneOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": TIME_PATTERN},
+            ]
+        },
         "id": {"type": "string", "minLength": 1, "maxLength": 200},
     },
     "additionalProperties": True,
 }
 _BODY: dict[str, Any] = {
     "requestBody": {
-        "required": True,
-        "description": "A JSON array of events, or NDJSON (one event per line).",
+        "required": False,
+        "description": "A JSON array of events, or NDJSON (one event per line). An empty body "
+        "holds no events (200, nothing written), like an empty file to `likeledger ingest`.",
         "content": {
             "application/json": {"schema": {"type": "array", "items": _EVENT_SCHEMA}},
             "application/x-ndjson": {"schema": {"type": "string"}},
@@ -44,6 +50,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/events",
     response_model=IngestOut,
+    response_model_exclude_unset=True,
     responses={**_ERRORS, 422: {"model": IngestOut, "description": "Some events malformed."}},
     openapi_extra=_BODY,
 )
@@ -71,18 +78,15 @@ async def post_events(request: Request, services: ServicesDep, principal: Princi
         "last_seq": report.last_seq,
         "as_of": services.model.head(),
         "results": results,
-        "error": None,
     }
     bad = next((r for r in results if r.get("code") == "invalid_event"), None)
     if bad is None:
         return out
-    out["error"] = {
-        "error": "invalid_event",
-        "detail": bad["message"],
-        "index": bad["index"],
-        "line": bad["line"],
-    }
-    return JSONResponse(IngestOut.model_validate(out).model_dump(mode="json"), status_code=422)
+    out["error"] = {"error": "invalid_event", "detail": bad["message"], "index": bad["index"]}
+    if "line" in bad:
+        out["error"]["line"] = bad["line"]
+    body = IngestOut.model_validate(out).model_dump(mode="json", exclude_unset=True)
+    return JSONResponse(body, status_code=422)
 
 
 def _ingest(services: Services, body: ingest.Body) -> tuple[IngestReport, list[dict[str, Any]]]:

@@ -49,7 +49,9 @@ def visibility(services: Services, principal: Principal, video: str, viewer: str
     return reason
 
 
-@router.get("/{video}/count", response_model=CountOut, responses=ERRORS)
+@router.get(
+    "/{video}/count", response_model=CountOut, response_model_exclude_unset=True, responses=ERRORS
+)
 async def count(
     video: str, services: ServicesDep, principal: PrincipalDep, viewer: Viewer | None = None
 ) -> dict[str, Any]:

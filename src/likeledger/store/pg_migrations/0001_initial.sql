@@ -39,7 +39,8 @@ CREATE TABLE users (
     status  text NOT NULL,
     flagged boolean NOT NULL,
     total   bigint NOT NULL,                 -- profile total, maintained incrementally
-    blocks  integer NOT NULL DEFAULT 0       -- block rows naming this account (0: skip lookups)
+    blocks  integer NOT NULL DEFAULT 0,      -- block rows naming this account (0: skip lookups)
+    entries bigint NOT NULL DEFAULT 0        -- journal entries of its total (roll-up threshold)
 ) WITH (fillfactor = 80);                    -- room for HOT updates of total
 
 CREATE TABLE video_names (
@@ -53,7 +54,8 @@ CREATE TABLE videos (
     visibility text NOT NULL,
     moderation text,
     deleted    boolean NOT NULL,
-    likes      bigint NOT NULL               -- likes(v), maintained incrementally
+    likes      bigint NOT NULL,              -- likes(v), maintained incrementally
+    entries    bigint NOT NULL DEFAULT 0     -- journal entries of likes(v) (roll-up threshold)
 ) WITH (fillfactor = 80);                    -- room for HOT updates of likes
 CREATE INDEX videos_by_creator ON videos (creator_id);
 
@@ -99,7 +101,8 @@ CREATE TABLE creator_journal (
     cause      smallint NOT NULL,
     PRIMARY KEY (creator_id, ts, seq)
 );
--- Per-hour sums of the journal, so explain over any window reads a few rows.
+-- Per-hour sums of the journal, so explain over any window reads a few rows. Kept only for
+-- subjects with more than the store's rollup_from entries (backfilled when they cross it).
 CREATE TABLE video_journal_hourly (
     video_id bigint NOT NULL,
     hour     bigint NOT NULL,
