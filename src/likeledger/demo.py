@@ -81,7 +81,11 @@ def _ranking_pick(ledger: Ledger, taken: set[str], start: int) -> tuple[str, str
         if name in taken or total <= 0:
             continue
         split = ledger.explain_creator(name, live, live + WEEK).exposure
-        if split is not None and split.previous.impressions >= 500:
+        if (
+            split is not None
+            and split.previous.impressions >= 2_000
+            and split.current.impressions >= 200
+        ):
             score = float(split.exposure) / max(split.previous.new_likes, 1)
             if best is None or score < best[0]:
                 best = (score, name)
