@@ -259,9 +259,11 @@ def reconcile(ctx: click.Context, repair: bool, as_json: bool) -> None:
 
 def _register_extras() -> None:
     """Commands that live with their feature (simulator, API) join the group here."""
+    from .integrity.command import integrity
     from .sim.command import simulate
 
     cli.add_command(simulate)
+    cli.add_command(integrity)
 
 
 def _guard(action: Callable[[], Any]) -> Any:

@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from ..events import USER_FIELDS, Event
 from ..model import Edge, LikeRef, User, Video
 from .postgres_sql import PAIRS, translate_errors, write_rows
 from .workingset import Content, PendingRows, RowCache, WorkingSet
@@ -31,6 +32,11 @@ _BY_USER_NAME = f"SELECT {_USER} FROM user_names n JOIN users u ON u.user_id = n
 _BY_VIDEO_NAME = (
     f"SELECT {_VIDEO} FROM video_names n JOIN videos v ON v.video_id = n.video_id WHERE "
 )
+
+
+_BLOCKS = frozenset(("block", "unblock"))
+_ACCOUNT_WIDE = frozenset(("account.status", "integrity.flag", "integrity.clear"))
+_LIKES = frozenset(("like", "unlike"))
 
 
 def _user(r: Sequence[Any]) -> User:
@@ -55,6 +61,77 @@ class PostgresWorkingSet(WorkingSet):
         super().__init__(cache, previous)
         self.conn = conn
         self.writer = writer or conn
+        self.new_edges: set[tuple[int, int]] = set()  # (user, video) pairs added since prepare
+        self.fresh_edges: set[tuple[int, int]] = set()  # those of the prepared rows
+        self.stored_likes: dict[int, list[LikeRef]] = {}  # prefetched query_liked_edges
+        self.unstored: set[str] = set()  # accounts that did not exist when prefetched
+
+    # -- what this backend adds to the shared working set --------------------------------
+    def add_edge(self, user: User, video: Video) -> Edge:
+        """An edge no stored row has: its row can be appended, not upserted."""
+        self.new_edges.add((user.id, video.id))
+        return super().add_edge(user, video)
+
+    def prepare(self) -> PendingRows:
+        rows = super().prepare()
+        self.fresh_edges, self.new_edges = self.new_edges, set()
+        return rows
+
+    def write(self, rows: PendingRows) -> None:
+        write_rows(self.writer.cursor(), rows, fresh_edges=self.fresh_edges)
+
+    def prefetch(self, events: list[Event]) -> None:
+        """Also fetch, in two queries, what cascades would otherwise ask one round trip at a
+        time: block pairs, and the stored liked edges of accounts that change status, get an
+        account flag, block or get blocked. Only rows absent from the cache are fetched."""
+        super().prefetch(events)
+        named = (e.data[field] for e in events for field in USER_FIELDS if field in e.data)
+        self.unstored = {name for name in named if name not in self.cache.users}
+        pairs, accounts = self._cascade_subjects(events)
+        self._prefetch_blocks([pair for pair in pairs if pair not in self.cache.blocks])
+        if accounts:
+            sql = "SELECT user_id, video_id, creator_id, flagged FROM likes "
+            for uid, vid, creator, flagged in self._rows(
+                sql + "WHERE user_id = ANY(%s) AND liked", (list(accounts),)
+            ):
+                self.stored_likes.setdefault(uid, []).append(LikeRef(vid, creator, flagged))
+            self.stored_likes.update({uid: [] for uid in accounts - self.stored_likes.keys()})
+
+    def _cascade_subjects(self, events: list[Event]) -> tuple[set[tuple[int, int]], set[int]]:
+        """(block pairs to look up, accounts whose liked edges cascades will ask for)."""
+        users, videos = self.cache.users, self.cache.videos
+        pairs: set[tuple[int, int]] = set()
+        accounts: set[int] = set()
+        for event in events:
+            data = event.data
+            if event.type in _BLOCKS:
+                a, b = users.get(data["blocker"]), users.get(data["blocked"])
+                if a is not None and b is not None:
+                    pairs.update(((a.id, b.id), (b.id, a.id)))
+                    accounts.update((a.id, b.id))
+            elif event.type in _ACCOUNT_WIDE and "video" not in data:
+                user = users.get(data["user"])
+                if user is not None:
+                    accounts.add(user.id)
+            elif event.type in _LIKES:
+                user, video = users.get(data["user"]), videos.get(data["video"])
+                if user is not None and video is not None and user.blocks:
+                    pairs.update(((user.id, video.creator), (video.creator, user.id)))
+        return pairs, accounts
+
+    def _prefetch_blocks(self, pairs: list[tuple[int, int]]) -> None:
+        if not pairs:
+            return
+        found = self._rows(
+            "SELECT b.blocker_id, b.blocked_id FROM unnest(%s::bigint[], %s::bigint[]) "
+            "AS k(a, b) JOIN blocks b ON b.blocker_id = k.a AND b.blocked_id = k.b",
+            ([a for a, _ in pairs], [b for _, b in pairs]),
+        )
+        known = {(a, b) for a, b in found}
+        for pair in pairs:
+            self.cache.blocks[pair] = pair in known
+
+    # -- loaders -------------------------------------------------------------------------
 
     def _rows(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
         with translate_errors("reading"):
@@ -81,13 +158,25 @@ class PostgresWorkingSet(WorkingSet):
         )
         return Edge(user, video, creator, *rows[0]) if rows else None
 
+    def _unstored(self, *uids: int) -> bool:
+        """Whether one of these accounts is created in this very batch (so has no rows)."""
+        rows = self.cache.users_by_id
+        return any(uid in rows and rows[uid].name in self.unstored for uid in uids)
+
     def load_pair(self, table: str, first: int, second: int) -> bool:
+        if self._unstored(first, second):
+            return False
         a, b = PAIRS[table]
         return bool(
             self._rows(f"SELECT 1 FROM {table} WHERE {a} = %s AND {b} = %s", (first, second))
         )
 
     def query_liked_edges(self, user: int, creator: int | None) -> list[LikeRef]:
+        stored = self.stored_likes.get(user)
+        if stored is not None:
+            return [ref for ref in stored if creator is None or ref.creator == creator]
+        if self._unstored(user):
+            return []
         sql = "SELECT video_id, creator_id, flagged FROM likes WHERE user_id = %s AND liked"
         args: tuple[int, ...] = (user,)
         if creator is not None:
@@ -126,9 +215,6 @@ class PostgresWorkingSet(WorkingSet):
             return {}
         rows = self._rows("SELECT key, type, ts, payload FROM ledger WHERE key = ANY(%s)", (keys,))
         return {key: (etype, ts, bytes(payload)) for key, etype, ts, payload in rows}
-
-    def write(self, rows: PendingRows) -> None:
-        write_rows(self.writer.cursor(), rows)
 
 
 class Pipeline:

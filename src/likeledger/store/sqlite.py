@@ -244,6 +244,28 @@ class SQLiteStore:
             "WHERE j.kind = 1 GROUP BY j.subject, j.cause"
         ).fetchall()
 
+    def countable_likes(self) -> list[tuple[int, int, int, int]]:
+        """(user id, video id, creator id, ts) of every like that counts right now
+        (blocks aside): what the fake-like detector scans."""
+        return self.conn.execute(
+            "SELECT l.user, l.video, l.creator, l.ts FROM likes l "
+            "JOIN users u ON u.id = l.user JOIN videos v ON v.id = l.video "
+            "WHERE l.liked = 1 AND l.flagged = 0 AND v.deleted = 0 AND u.flagged = 0 "
+            "AND u.status = 'active' AND l.ts IS NOT NULL"
+        ).fetchall()
+
+    def names(self, table: str, ids: list[int]) -> dict[int, str]:
+        """Wire names of users or videos by internal id."""
+        sql = f"SELECT id, name FROM {'users' if table == 'users' else 'videos'} WHERE id IN ({{}})"
+        return dict(SQLiteQueries(self.conn).select_in(sql, ids))
+
+    def keyed_events(self, prefix: str) -> list[tuple[int, str, bytes]]:
+        """(seq, key, payload) of events whose idempotency key starts with ``prefix``."""
+        return self.conn.execute(
+            "SELECT seq, key, payload FROM ledger WHERE key >= ? AND key < ? ORDER BY seq",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchall()
+
     def liked_count(self, uid: int) -> int:
         """Stored liked edges of one account (decides when a set-based cascade pays)."""
         return int(

@@ -213,6 +213,14 @@ class SQLiteQueries:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
+    def select_in(self, sql: str, args: list[Any]) -> list[Any]:
+        """Run ``sql`` (with one ``IN ({})``) over ``args`` in chunks."""
+        out: list[Any] = []
+        for start in range(0, len(args), _CHUNK):
+            chunk = args[start : start + _CHUNK]
+            out += self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+        return out
+
     def journal_window(
         self, kind: int, subject: int, since: int, until: int, *, rolled: bool
     ) -> dict[int, list[int]]:
