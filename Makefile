@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo stories test lint typecheck pytest fmt bench clean
+.PHONY: help install system-deps demo stories test lint typecheck pytest fmt bench bench-http clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ fmt: $(STAMP) ## format and autofix
 
 bench: $(STAMP) ## ingest benchmark (1M events; takes minutes)
 	$(PY) bench/ingest.py
+
+bench-http: $(STAMP) ## HTTP count reads with 1/4/16 clients and POST /v1/events throughput
+	$(PY) bench/http.py
 
 clean: ## remove the venv and generated files
 	rm -rf $(VENV) demo.db* stories.db* demo-report.html .pytest_cache .mypy_cache .ruff_cache

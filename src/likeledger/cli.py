@@ -6,6 +6,7 @@ the database failed); 2 for a bad command line.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NoReturn
@@ -51,7 +52,28 @@ def _open(ctx: click.Context) -> Ledger:
         _fail(str(exc))
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """Feature commands (simulator, API, detector) import their heavy modules only when used."""
+
+    LAZY: dict[str, str] = {  # noqa: RUF012
+        "simulate": "likeledger.sim.command:simulate",
+        "integrity": "likeledger.integrity.command:integrity",
+        "serve": "likeledger.api.commands:serve",
+        "token": "likeledger.api.commands:token",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            module, attr = self.LAZY[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup)
 @click.option(
     "--db",
     envvar="LIKELEDGER_DB",
@@ -257,15 +279,6 @@ def reconcile(ctx: click.Context, repair: bool, as_json: bool) -> None:
     sys.exit(1 if report.drift and not report.repaired else 0)
 
 
-def _register_extras() -> None:
-    """Commands that live with their feature (simulator, API) join the group here."""
-    from .integrity.command import integrity
-    from .sim.command import simulate
-
-    cli.add_command(simulate)
-    cli.add_command(integrity)
-
-
 def _guard(action: Callable[[], Any]) -> Any:
     try:
         return action()
@@ -275,5 +288,4 @@ def _guard(action: Callable[[], Any]) -> Any:
 
 def main() -> None:
     """Console entry point."""
-    _register_extras()
     cli(prog_name="likeledger")

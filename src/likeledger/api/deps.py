@@ -5,6 +5,7 @@ time-window parameters. All are ``async``: they run on the event loop, next to t
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -31,39 +32,61 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_principal(
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    """The token's principal; 401 without a known bearer token, 429 over its rate limit."""
+@dataclass(frozen=True, slots=True)
+class Call:
+    """An authenticated request: the app's services and who is calling."""
+
+    services: Services
+    principal: Principal
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+MinSeq = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        description="Answer only once the ledger has reached this sequence number (a "
+        "write's `last_seq` or an earlier answer's `as_of`); 503 with Retry-After if it "
+        "does not within the server's wait limit.",
+    ),
+]
+
+
+def _authorize(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Call:
+    """401 without a known bearer token, 429 over the token's rate limit."""
+    services: Services = request.app.state.services
     if credentials is None:
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
     principal = services.tokens.principal(credentials.credentials)
     if principal is None:
         raise Unauthorized("unknown token")
     services.limiter.take(principal.key)
-    return principal
+    return Call(services, principal)
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+# One dependency per route (plus the bearer scheme): FastAPI's per-dependency cost shows
+# on the hot read path, so authentication and the min_seq wait are folded together.
+async def authorized(request: Request, credentials: Credentials) -> Call:
+    """The caller of a write or identity route."""
+    return _authorize(request, credentials)
 
 
-async def consistent(
-    services: ServicesDep,
-    min_seq: Annotated[
-        int | None,
-        Query(
-            ge=0,
-            description="Answer only once the ledger has reached this sequence number (a "
-            "write's `last_seq` or an earlier answer's `as_of`); 503 with Retry-After if it "
-            "does not within the server's wait limit.",
-        ),
-    ] = None,
-) -> None:
-    """Wait (bounded) until the ledger head reaches ``min_seq``: read-your-writes."""
-    if min_seq is None:
-        return
-    if services.model.head() >= min_seq:
+async def authorized_read(
+    request: Request, credentials: Credentials, min_seq: MinSeq = None
+) -> Call:
+    """The caller of a read, once the ledger has reached ``min_seq`` (read-your-writes)."""
+    call = _authorize(request, credentials)
+    await wait_for(call.services, min_seq)
+    return call
+
+
+CallDep = Annotated[Call, Depends(authorized)]
+ReadDep = Annotated[Call, Depends(authorized_read)]
+
+
+async def wait_for(services: Services, min_seq: int | None) -> None:
+    """Wait (bounded) until the ledger head reaches ``min_seq``; 503 + Retry-After if not."""
+    if min_seq is None or services.model.head() >= min_seq:
         return
     loop = asyncio.get_running_loop()
     deadline = loop.time() + services.settings.min_seq_wait
@@ -78,8 +101,6 @@ async def consistent(
                 )
             await asyncio.sleep(POLL_SECONDS)
 
-
-ConsistentDep = Depends(consistent)
 
 TIME_PATTERN = r"^(\d{1,15}|\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))$"
 TimeParam = Annotated[

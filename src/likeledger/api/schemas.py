@@ -124,3 +124,24 @@ class MeOut(BaseModel):
     creators: list[str]
     admin: bool
     reads_all: bool
+
+
+class IntegrityReportOut(BaseModel):
+    """The detector's report (see ``likeledger.integrity``); admin only: it names accounts."""
+
+    detector: str
+    campaigns: list[dict[str, Any]] = Field(description="Campaigns found, densest first.")
+    flags: list[dict[str, Any]] = Field(description="The integrity.flag events (to) append.")
+    impact: dict[str, Any] = Field(description="Likes lost per video and per creator.")
+    applied: dict[str, int] | None = Field(
+        None, description="With /apply: accepted, duplicates and rejected flag events."
+    )
+    as_of: int
+
+
+class IntegrityClearOut(BaseModel):
+    campaign: str
+    cleared: int
+    rejected: int
+    last_seq: int | None
+    as_of: int

@@ -40,6 +40,7 @@ def connect(path: str) -> sqlite3.Connection:
 
 @dataclass(slots=True)
 class Services:
+    path: str
     settings: Settings
     writer: Ledger
     write_lock: asyncio.Lock
@@ -59,6 +60,7 @@ class Services:
         ensure_table(ingest_conn)
         model = ReadModel(connect(path))
         return cls(
+            path=path,
             settings=settings,
             writer=writer,
             write_lock=asyncio.Lock(),

@@ -12,7 +12,7 @@ import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from ..api.deps import PrincipalDep, ServicesDep, TimeParam, window
+from ..api.deps import ReadDep, TimeParam, window
 from ..api.errors import Forbidden
 from ..api.readmodel import BUCKETS, CREATOR, VIDEO, ReadModel, Timeline
 from ..api.routes.creators import live_account
@@ -44,29 +44,28 @@ async def page(request: Request) -> HTMLResponse:
 
 @router.get("/dashboard/api/creators", response_model=CreatorListOut, responses=ERRORS)
 async def creators(
-    services: ServicesDep,
-    principal: PrincipalDep,
+    call: ReadDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Creators with the largest totals, for a reader or admin to pick from."""
-    if not principal.reads_all:
+    if not call.principal.reads_all:
         raise Forbidden("listing creators needs the 'read' or 'admin' scope")
-    rows = services.model.top_creators(limit)
+    rows = call.services.model.top_creators(limit)
     return {"creators": [{"creator": name, "total": total} for name, total in rows]}
 
 
 @router.get("/dashboard/api/creators/{creator}", response_model=CreatorViewOut, responses=ERRORS)
 async def creator_view(
     creator: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
+    call: ReadDep,
     since: TimeParam = None,
     until: TimeParam = None,
     bucket: Bucket = "auto",
 ) -> dict[str, Any]:
     """Everything the creator view draws: total, videos, timeline, explanation and advice."""
     lo, hi = window(since, until)
-    principal.require_creator(creator)
+    services = call.services
+    call.principal.require_creator(creator)
     model = services.model
     with model.snapshot():
         account = live_account(model, creator)
@@ -101,16 +100,16 @@ async def creator_view(
 async def video_view(
     creator: str,
     video: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
+    call: ReadDep,
     since: TimeParam = None,
     until: TimeParam = None,
     bucket: Bucket = "auto",
 ) -> dict[str, Any]:
     """One video of the creator: its count, timeline, explanation and advice."""
     lo, hi = window(since, until)
-    principal.require_creator(creator)
-    guard_video(principal, services.model, video)
+    services = call.services
+    call.principal.require_creator(creator)
+    guard_video(call.principal, services.model, video)
     model = services.model
     current = services.reader.count(video)
     owner = model.owner(video)

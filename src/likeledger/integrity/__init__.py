@@ -25,15 +25,41 @@ build a `LikeTable` from the current likes and append the report's flags as even
 `scan_plain` is the plain Fraudar baseline (no time, no burst weighting) with the same output.
 """
 
-from likeledger.integrity.detect import ScanConfig, scan, scan_plain
-from likeledger.integrity.model import (
-    Campaign,
-    Evidence,
-    Flags,
-    Impact,
-    LikeTable,
-    ScanResult,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from likeledger.integrity.detect import ScanConfig, scan, scan_plain
+    from likeledger.integrity.model import (
+        Campaign,
+        Evidence,
+        Flags,
+        Impact,
+        LikeTable,
+        ScanResult,
+    )
+
+_HOMES = {
+    "ScanConfig": "detect",
+    "scan": "detect",
+    "scan_plain": "detect",
+    "Campaign": "model",
+    "Evidence": "model",
+    "Flags": "model",
+    "Impact": "model",
+    "LikeTable": "model",
+    "ScanResult": "model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import numpy/scipy only when the detector is used (keeps the CLI quick to start)."""
+    if name in _HOMES:
+        return getattr(import_module(f"likeledger.integrity.{_HOMES[name]}"), name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "Campaign",

@@ -9,7 +9,6 @@ import click
 import orjson
 
 from ..cli import Timestamp, _fail, _guard, _open
-from . import service
 
 
 @click.group()
@@ -32,6 +31,8 @@ def scan_command(
     """
     if since is not None and until is not None and since > until:
         raise click.UsageError("--since is later than --until")
+    from . import service  # numpy/scipy load only when a scan runs
+
     with _open(ctx) as ledger:
         report = _guard(lambda: service.run_scan(ledger, since=since, until=until))
         if do_apply:
@@ -68,6 +69,8 @@ def clear_command(ctx: click.Context, campaign: str, as_json: bool) -> None:
 
     Example: likeledger integrity clear 3f2a9c...
     """
+    from . import service
+
     with _open(ctx) as ledger:
         result = _guard(lambda: service.clear(ledger, campaign))
     if as_json:

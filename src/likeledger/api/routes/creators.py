@@ -10,13 +10,13 @@ from typing import Any, Literal
 from fastapi import APIRouter
 
 from ...errors import AccountDeleted, UnknownAccount
-from ..deps import ConsistentDep, PrincipalDep, ServicesDep, TimeParam, window
+from ..deps import ReadDep, TimeParam, window
 from ..readmodel import BUCKETS, CREATOR, Account, ReadModel
 from ..schemas import CreatorVideosOut, ExplainOut, TimelineOut
 from .shape import timeline_json
 from .videos import ERRORS
 
-router = APIRouter(prefix="/v1/creators", tags=["creators"], dependencies=[ConsistentDep])
+router = APIRouter(prefix="/v1/creators", tags=["creators"])
 
 
 def live_account(model: ReadModel, creator: str) -> Account:
@@ -32,22 +32,21 @@ def live_account(model: ReadModel, creator: str) -> Account:
 @router.get("/{creator}/explain", response_model=ExplainOut, responses=ERRORS)
 async def explain(
     creator: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
+    call: ReadDep,
     since: TimeParam = None,
     until: TimeParam = None,
 ) -> dict[str, Any]:
     """Why total(creator) moved over [since, until): start, end and the sum per cause."""
     lo, hi = window(since, until)
-    principal.require_creator(creator)
-    return services.reader.explain_creator(creator, lo, hi).to_json()
+    call.principal.require_creator(creator)
+    return call.services.reader.explain_creator(creator, lo, hi).to_json()
 
 
 @router.get("/{creator}/videos", response_model=CreatorVideosOut, responses=ERRORS)
-async def videos(creator: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+async def videos(creator: str, call: ReadDep) -> dict[str, Any]:
     """The creator's videos with their counts (most liked first), and the profile total."""
-    principal.require_creator(creator)
-    model = services.model
+    call.principal.require_creator(creator)
+    model = call.services.model
     with model.snapshot():
         account = live_account(model, creator)
         rows = model.videos_of(account.id)
@@ -72,16 +71,15 @@ async def videos(creator: str, services: ServicesDep, principal: PrincipalDep) -
 @router.get("/{creator}/timeline", response_model=TimelineOut, responses=ERRORS)
 async def timeline(
     creator: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
+    call: ReadDep,
     bucket: Literal["hour", "day"] = "hour",
     since: TimeParam = None,
     until: TimeParam = None,
 ) -> dict[str, Any]:
     """The profile total over time, per bucket, with impressions of all the creator's videos."""
     lo, hi = window(since, until)
-    principal.require_creator(creator)
-    model = services.model
+    call.principal.require_creator(creator)
+    model = call.services.model
     with model.snapshot():
         account = live_account(model, creator)
         line = model.timeline(CREATOR, account.id, bucket_ms=BUCKETS[bucket], since=lo, until=hi)

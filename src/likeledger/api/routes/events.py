@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...results import IngestReport
 from .. import ingest
-from ..deps import TIME_PATTERN, PrincipalDep, ServicesDep
+from ..deps import TIME_PATTERN, CallDep
 from ..schemas import ErrorOut, IngestOut
 from ..services import Services
 
@@ -54,7 +54,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     responses={**_ERRORS, 422: {"model": IngestOut, "description": "Some events malformed."}},
     openapi_extra=_BODY,
 )
-async def post_events(request: Request, services: ServicesDep, principal: PrincipalDep) -> Any:
+async def post_events(request: Request, call: CallDep) -> Any:
     """Append events with the semantics of `likeledger ingest`.
 
     Each event gets a result: `accepted` (with `seq`), `stale` (with `seq`: older than the
@@ -63,10 +63,13 @@ async def post_events(request: Request, services: ServicesDep, principal: Princi
     (400). Otherwise valid events commit even when others are refused; when any event is
     malformed (`invalid_event`) the status is 422 and `error` names the first one.
     """
-    principal.require("ingest")
+    services = call.services
+    call.principal.require("ingest")
     settings = services.settings
     raw = await ingest.read_body(request, settings.max_body_bytes)
     body = ingest.split(raw, request.headers.get("content-type"), settings.max_events)
+    # One ingest at a time on the writer's connection. A cancelled request still waits for
+    # its worker thread (anyio does not abandon threads), so the lock covers the whole write.
     async with services.write_lock:
         report, results = await run_in_threadpool(_ingest, services, body)
     _count(services, report, results)
@@ -85,8 +88,8 @@ async def post_events(request: Request, services: ServicesDep, principal: Princi
     out["error"] = {"error": "invalid_event", "detail": bad["message"], "index": bad["index"]}
     if "line" in bad:
         out["error"]["line"] = bad["line"]
-    body = IngestOut.model_validate(out).model_dump(mode="json", exclude_unset=True)
-    return JSONResponse(body, status_code=422)
+    shaped = IngestOut.model_validate(out).model_dump(mode="json", exclude_unset=True)
+    return JSONResponse(shaped, status_code=422)
 
 
 def _ingest(services: Services, body: ingest.Body) -> tuple[IngestReport, list[dict[str, Any]]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ..deps import PrincipalDep, ServicesDep
+from ..deps import CallDep, ServicesDep
 from ..schemas import ErrorOut, HealthOut, MeOut
 
 router = APIRouter(prefix="/v1", tags=["service"])
@@ -19,8 +19,9 @@ async def health(services: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorOut}})
-async def me(principal: PrincipalDep) -> dict[str, Any]:
+async def me(call: CallDep) -> dict[str, Any]:
     """The scopes of the calling token (the dashboard uses it to sign in)."""
+    principal = call.principal
     return {
         "scopes": sorted(principal.scopes),
         "creators": sorted(principal.creators),

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Query
 
 from ...errors import UnknownVideo
 from ..auth import Principal
-from ..deps import ConsistentDep, PrincipalDep, ServicesDep, TimeParam, window
+from ..deps import ReadDep, TimeParam, window
 from ..readmodel import BUCKETS, VIDEO, ReadModel
 from ..schemas import CountOut, ErrorOut, ExplainOut, TimelineOut, VisibleOut
 from ..services import Services
 from .shape import timeline_json
 
-router = APIRouter(prefix="/v1/videos", tags=["videos"], dependencies=[ConsistentDep])
+router = APIRouter(prefix="/v1/videos", tags=["videos"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (401, 403, 404, 410, 422, 429, 503)
 }
@@ -52,10 +52,9 @@ def visibility(services: Services, principal: Principal, video: str, viewer: str
 @router.get(
     "/{video}/count", response_model=CountOut, response_model_exclude_unset=True, responses=ERRORS
 )
-async def count(
-    video: str, services: ServicesDep, principal: PrincipalDep, viewer: Viewer | None = None
-) -> dict[str, Any]:
+async def count(video: str, call: ReadDep, viewer: Viewer | None = None) -> dict[str, Any]:
     """likes(video) now, with `as_of`. With `viewer`: null likes and the reason when hidden."""
+    services, principal = call.services, call.principal
     guard_video(principal, services.model, video)
     result = services.reader.count(video)
     out = result.to_json()
@@ -70,22 +69,21 @@ async def count(
 @router.get("/{video}/explain", response_model=ExplainOut, responses=ERRORS)
 async def explain(
     video: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
+    call: ReadDep,
     since: TimeParam = None,
     until: TimeParam = None,
 ) -> dict[str, Any]:
     """Why likes(video) moved over [since, until): start, end and the sum per cause."""
+    services, principal = call.services, call.principal
     lo, hi = window(since, until)
     guard_video(principal, services.model, video)
     return services.reader.explain(video, lo, hi).to_json()
 
 
 @router.get("/{video}/visible", response_model=VisibleOut, responses=ERRORS)
-async def visible(
-    video: str, viewer: Viewer, services: ServicesDep, principal: PrincipalDep
-) -> dict[str, Any]:
+async def visible(video: str, viewer: Viewer, call: ReadDep) -> dict[str, Any]:
     """May `viewer` see the video, and if not, the first reason (SEMANTICS.md section 5)."""
+    services, principal = call.services, call.principal
     guard_video(principal, services.model, video)
     reason = visibility(services, principal, video, viewer)
     as_of = services.model.head()
@@ -101,14 +99,14 @@ async def visible(
 @router.get("/{video}/timeline", response_model=TimelineOut, responses=ERRORS)
 async def timeline(
     video: str,
-    services: ServicesDep,
-    principal: PrincipalDep,
+    call: ReadDep,
     bucket: Literal["hour", "day"] = "hour",
     since: TimeParam = None,
     until: TimeParam = None,
 ) -> dict[str, Any]:
     """Likes over time: per bucket the count, gains and losses per cause, impressions; plus
     the ranking versions that went live in the range."""
+    services, principal = call.services, call.principal
     lo, hi = window(since, until)
     guard_video(principal, services.model, video)
     model = services.model
