@@ -60,6 +60,10 @@ class LazyGroup(click.Group):
         "integrity": "likeledger.integrity.command:integrity",
         "serve": "likeledger.api.commands:serve",
         "token": "likeledger.api.commands:token",
+        "append": "likeledger.projector_cli:append",
+        "project": "likeledger.projector_cli:project",
+        "status": "likeledger.projector_cli:status",
+        "wait": "likeledger.projector_cli:wait",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -79,7 +83,7 @@ class LazyGroup(click.Group):
     envvar="LIKELEDGER_DB",
     default="likeledger.db",
     show_default=True,
-    help="Database: a path or sqlite:///path (env LIKELEDGER_DB).",
+    help="Database: a path, sqlite:///path or postgresql://... (env LIKELEDGER_DB).",
 )
 @click.version_option(package_name="likeledger")
 @click.pass_context

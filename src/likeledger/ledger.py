@@ -102,7 +102,7 @@ class Ledger:
                 while batch := list(islice(items, batch_size)):
                     while batch:
                         ws = pipe.begin()
-                        decided, batch, flip = _decide(ws, batch, source, self._flip_store())
+                        decided, batch, flip = decide_batch(ws, batch, source, self._flip_store())
                         pipe.submit(ws)  # returns once the previous batch has committed
                         if submitted is not None:
                             report.merge(submitted)
@@ -220,7 +220,7 @@ class Ledger:
         return recompute((etype, ts, data) for _, etype, ts, data, _ in self.events())
 
 
-def _decide(
+def decide_batch(
     ws: WorkingSet, batch: list[Parsed], source: str | None, flips: tuple[Any, int] | None
 ) -> tuple[IngestReport, list[Parsed], AccountFlip | None]:
     """Run a batch through the engine on ``ws``; nothing is written until it is submitted.

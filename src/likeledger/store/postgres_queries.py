@@ -18,6 +18,8 @@ from .workingset import HOUR_MS
 if TYPE_CHECKING:
     from psycopg import Connection
 
+    from .postgres_rows import PostgresWorkingSet
+
     Conn = Connection[tuple[Any, ...]]
 
 
@@ -26,6 +28,7 @@ class PostgresQueries:
 
     conn: Conn
     _reader: Conn | None
+    deciding: PostgresWorkingSet | None  # the batch being decided by the pipeline, if any
 
     def _one(self, sql: str, args: tuple[Any, ...] = ()) -> tuple[Any, ...]:
         with translate_errors("reading"):
@@ -135,8 +138,13 @@ class PostgresQueries:
     def liked_count(self, uid: int) -> int:
         """Stored liked edges of one account (decides when a set-based cascade pays).
 
-        Runs on the reader when ingest is pipelined: the writer connection may be mid-batch.
+        Answered from the deciding batch's prefetch when it has the account (it prefetches
+        every account an account-wide event names), else asked on the reader when ingest is
+        pipelined (the writer connection may be mid-batch).
         """
+        ws = self.deciding
+        if ws is not None and uid in ws.stored_likes:
+            return len(ws.stored_likes[uid])
         conn = self._reader or self.conn
         with translate_errors("reading"):
             row = conn.execute(

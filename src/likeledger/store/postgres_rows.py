@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..events import USER_FIELDS, Event
 from ..model import Edge, LikeRef, User, Video
-from .postgres_sql import PAIRS, translate_errors, write_rows
+from .postgres_sql import PAIRS, Checkpoint, translate_errors, write_rows
 from .workingset import Content, PendingRows, RowCache, WorkingSet
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ class PostgresWorkingSet(WorkingSet):
         self.fresh_edges: set[tuple[int, int]] = set()  # those of the prepared rows
         self.stored_likes: dict[int, list[LikeRef]] = {}  # prefetched query_liked_edges
         self.unstored: set[str] = set()  # accounts that did not exist when prefetched
+        self.checkpoint: Checkpoint | None = None  # set by a projector: committed with the batch
 
     # -- what this backend adds to the shared working set --------------------------------
     def add_edge(self, user: User, video: Video) -> Edge:
@@ -103,20 +104,22 @@ class PostgresWorkingSet(WorkingSet):
         pairs: set[tuple[int, int]] = set()
         accounts: set[int] = set()
         for event in events:
-            data = event.data
-            if event.type in _BLOCKS:
+            data, etype = event.data, event.type
+            if etype in _LIKES:  # most events: one lookup unless the liker has blocks
+                user = users.get(data["user"])
+                if user is not None and user.blocks:
+                    video = videos.get(data["video"])
+                    if video is not None:
+                        pairs.update(((user.id, video.creator), (video.creator, user.id)))
+            elif etype in _BLOCKS:
                 a, b = users.get(data["blocker"]), users.get(data["blocked"])
                 if a is not None and b is not None:
                     pairs.update(((a.id, b.id), (b.id, a.id)))
                     accounts.update((a.id, b.id))
-            elif event.type in _ACCOUNT_WIDE and "video" not in data:
+            elif etype in _ACCOUNT_WIDE and "video" not in data:
                 user = users.get(data["user"])
                 if user is not None:
                     accounts.add(user.id)
-            elif event.type in _LIKES:
-                user, video = users.get(data["user"]), videos.get(data["video"])
-                if user is not None and video is not None and user.blocks:
-                    pairs.update(((user.id, video.creator), (video.creator, user.id)))
         return pairs, accounts
 
     def _prefetch_blocks(self, pairs: list[tuple[int, int]]) -> None:
@@ -236,9 +239,11 @@ class Pipeline:
             self.store.refresh_cache()
         if self.previous is not None:
             self.previous.previous = None  # its predecessor is committed: drop the chain
-        return PostgresWorkingSet(
+        ws = PostgresWorkingSet(
             self.reader, self.store.cache, writer=self.store.conn, previous=self.previous
         )
+        self.store.deciding = ws
+        return ws
 
     def submit(self, ws: WorkingSet) -> None:
         """Wait for the batch in flight, then send ``ws`` to be committed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,32 @@ CREATE TEMP TABLE IF NOT EXISTS stage_rollup (
 """
 _USER_TYPES = ["int8", "text", "text", "bool", "int8", "int4", "int8"]
 _VIDEO_TYPES = ["int8", "text", "int8", "text", "text", "bool", "int8", "int8"]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A projector's progress, committed with the batch it covers (server mode)."""
+
+    name: str
+    after: int  # the position the batch starts after: the stored checkpoint must still be it
+    position: int  # the last inbox position the batch covers
+    refusals: list[tuple[int, str, str]] = field(default_factory=list)  # (pos, code, message)
+
+
+def write_checkpoint(cur: Cursor[Any], checkpoint: Checkpoint, seq: int) -> None:
+    """Advance ``checkpoint`` (compare-and-set: a checkpoint that moved means another
+    projector applied these positions, and this batch must not commit) and file refusals."""
+    cur.execute(
+        "UPDATE checkpoints SET position = %s, seq = %s, at = now() "
+        "WHERE name = %s AND position = %s",
+        (checkpoint.position, seq, checkpoint.name, checkpoint.after),
+    )
+    if cur.rowcount != 1:
+        raise StorageError(
+            f"projection {checkpoint.name!r} is no longer at position {checkpoint.after}: "
+            "another projector applied it; this batch was not committed"
+        )
+    _copy(cur, "inbox_refusals", "", ["int8", "text", "text"], checkpoint.refusals)
 
 
 @contextmanager
@@ -213,12 +240,13 @@ def run_account_flip(
         f"count(*) * {int(delta)} AS delta FROM flip_videos WHERE in_total GROUP BY creator"
     )
     run(
-        "UPDATE videos SET likes = likes + %s WHERE video_id IN (SELECT subject FROM flip_videos)",
+        "UPDATE videos SET likes = likes + %s, entries = entries + 1 "
+        "WHERE video_id IN (SELECT subject FROM flip_videos)",
         (delta,),
     )
     run(
-        "UPDATE users u SET total = u.total + f.delta FROM flip_creators f "
-        "WHERE u.user_id = f.subject"
+        "UPDATE users u SET total = u.total + f.delta, entries = u.entries + 1 "
+        "FROM flip_creators f WHERE u.user_id = f.subject"
     )
     for (table, column), flips, amount in zip(
         JOURNALS, ("flip_videos", "flip_creators"), (str(int(delta)), "f.delta"), strict=True

@@ -285,11 +285,13 @@ def run_account_flip(
         (delta,),
     )
     conn.execute(
-        "UPDATE videos SET likes = likes + ? WHERE id IN (SELECT subject FROM flip_videos)",
+        "UPDATE videos SET likes = likes + ?, entries = entries + 1 "
+        "WHERE id IN (SELECT subject FROM flip_videos)",
         (delta,),
     )
     conn.execute(
-        "UPDATE users SET total = total + f.delta FROM flip_creators f WHERE users.id = f.subject"
+        "UPDATE users SET total = total + f.delta, entries = entries + 1 "
+        "FROM flip_creators f WHERE users.id = f.subject"
     )
     # Journal rows and hourly roll-ups: one per video (delta each), one per creator (summed).
     conn.execute(

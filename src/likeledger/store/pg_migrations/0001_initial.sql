@@ -12,6 +12,9 @@
 -- Every unique constraint includes its table's distribution key, as Citus requires; that is
 -- why name uniqueness lives in the directory tables rather than on videos and users.
 -- Internal bigint ids keep the hot indexes small; names are the wire identifiers.
+-- Identifiers (names, idempotency keys, types) are COLLATE "C": they are compared byte for
+-- byte, never sorted for people, and C comparisons keep their unique indexes cheap whatever
+-- the database's default locale.
 
 CREATE TABLE ledger_meta (
     id         boolean PRIMARY KEY DEFAULT true CHECK (id),  -- exactly one row
@@ -22,20 +25,20 @@ INSERT INTO ledger_meta (id, head, generation) VALUES (true, 0, 0);
 
 CREATE TABLE ledger (
     seq     bigint PRIMARY KEY,              -- ledger sequence number, arrival order
-    key     text UNIQUE,                     -- idempotency key; NULL when the ledger assigned one
-    type    text NOT NULL,
+    key     text COLLATE "C" UNIQUE,         -- idempotency key; NULL when the ledger assigned one
+    type    text COLLATE "C" NOT NULL,
     ts      bigint NOT NULL,                 -- event time, ms since the epoch
     payload bytea NOT NULL,                  -- canonical JSON of the type's own fields
     stale   boolean NOT NULL DEFAULT false   -- accepted but older than the pair's last like/unlike
 );
 
 CREATE TABLE user_names (
-    name    text PRIMARY KEY,
+    name    text COLLATE "C" PRIMARY KEY,
     user_id bigint NOT NULL
 );
 CREATE TABLE users (
     user_id bigint PRIMARY KEY,
-    name    text NOT NULL,                   -- unique through user_names
+    name    text COLLATE "C" NOT NULL,       -- unique through user_names
     status  text NOT NULL,
     flagged boolean NOT NULL,
     total   bigint NOT NULL,                 -- profile total, maintained incrementally
@@ -44,12 +47,12 @@ CREATE TABLE users (
 ) WITH (fillfactor = 80);                    -- room for HOT updates of total
 
 CREATE TABLE video_names (
-    name     text PRIMARY KEY,
+    name     text COLLATE "C" PRIMARY KEY,
     video_id bigint NOT NULL
 );
 CREATE TABLE videos (
     video_id   bigint PRIMARY KEY,
-    name       text NOT NULL,                -- unique through video_names
+    name       text COLLATE "C" NOT NULL,    -- unique through video_names
     creator_id bigint NOT NULL,
     visibility text NOT NULL,
     moderation text,
@@ -123,7 +126,7 @@ CREATE TABLE creator_journal_hourly (
 CREATE TABLE impressions (
     video_id bigint NOT NULL,
     hour     bigint NOT NULL,
-    version  text NOT NULL,                  -- '' when the event named no ranker version
+    version  text COLLATE "C" NOT NULL,      -- '' when the event named no ranker version
     count    bigint NOT NULL,
     PRIMARY KEY (video_id, hour, version)
 );
