@@ -273,15 +273,18 @@ def run_account_flip(
         (seq, event.key, event.type, ts, event.content[2]),
     )
     conn.execute(f"UPDATE users SET {flip.column} = ? WHERE id = ?", (flip.value, uid))
+    # entries: the subject's journal entry count once this event's entry is written.
     conn.execute(
         "CREATE TEMP TABLE flip_videos AS SELECT l.video AS subject, v.creator AS creator, "
-        "(v.moderation IS NOT 'removed') AS in_total FROM likes l JOIN videos v ON v.id = l.video "
+        "(v.moderation IS NOT 'removed') AS in_total, v.entries + 1 AS entries "
+        "FROM likes l JOIN videos v ON v.id = l.video "
         "WHERE l.user = ? AND l.liked = 1 AND l.flagged = 0 AND v.deleted = 0",
         (uid,),
     )
     conn.execute(
-        "CREATE TEMP TABLE flip_creators AS SELECT creator AS subject, count(*) * ? AS delta "
-        "FROM flip_videos WHERE in_total GROUP BY creator",
+        "CREATE TEMP TABLE flip_creators AS SELECT f.creator AS subject, count(*) * ? AS delta, "
+        "u.entries + 1 AS entries FROM flip_videos f JOIN users u ON u.id = f.creator "
+        "WHERE f.in_total GROUP BY f.creator",
         (delta,),
     )
     conn.execute(
@@ -290,7 +293,7 @@ def run_account_flip(
         (delta,),
     )
     conn.execute(
-        "UPDATE users SET total = total + f.delta, entries = entries + 1 "
+        "UPDATE users SET total = users.total + f.delta, entries = users.entries + 1 "
         "FROM flip_creators f WHERE users.id = f.subject"
     )
     # Journal rows and hourly roll-ups: one per video (delta each), one per creator (summed).
@@ -304,24 +307,20 @@ def run_account_flip(
         "SELECT 1, subject, ?, ?, delta, ? FROM flip_creators",
         (ts, seq, cause),
     )
-    for kind, table, rows, amount in (
-        (0, "flip_videos", "videos", "?"),
-        (1, "flip_creators", "users", "f.delta"),
-    ):
+    for kind, table, amount in ((0, "flip_videos", "?"), (1, "flip_creators", "delta")):
         args: tuple[int, ...] = (hour, cause, delta) if amount == "?" else (hour, cause)
         # Subjects already rolled up get this hour's sum; subjects crossing now are backfilled.
         conn.execute(
             "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
-            f"SELECT {kind}, f.subject, ?, ?, {amount}, 1 FROM {table} f "
-            f"JOIN {rows} r ON r.id = f.subject WHERE r.entries > ? "
+            f"SELECT {kind}, subject, ?, ?, {amount}, 1 FROM {table} WHERE entries > ? "
             "ON CONFLICT DO UPDATE SET delta = delta + excluded.delta, entries = entries + 1",
             (*args, rollup_from + 1),
         )
         conn.execute(
             "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
-            "SELECT j.kind, j.subject, j.ts / 3600000, j.cause, sum(j.delta), count(*) "
-            f"FROM journal j JOIN {rows} r ON r.id = j.subject WHERE j.kind = {kind} "
-            f"AND r.entries = ? AND j.subject IN (SELECT subject FROM {table}) GROUP BY 2, 3, 4 "
+            "SELECT kind, subject, ts / 3600000, cause, sum(delta), count(*) FROM journal "
+            f"WHERE kind = {kind} AND subject IN (SELECT subject FROM {table} WHERE entries = ?) "
+            "GROUP BY 2, 3, 4 "
             "ON CONFLICT DO UPDATE SET delta = excluded.delta, entries = excluded.entries",
             (rollup_from + 1,),
         )
