@@ -14,8 +14,8 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import orjson
 from ..engine import AccountFlip
 from ..errors import ConfigError, StorageError
 from ..events import Event
+from .sqlite_pipeline import InlinePipeline, Pipeline
 from .sqlite_rows import SQLiteQueries, SQLiteWorkingSet, run_account_flip
 from .workingset import HOUR_MS, ROLLUP_FROM, PendingRows, RowCache, WorkingSet
 
@@ -346,68 +347,3 @@ class SQLiteStore:
             self.cache.head, self.cache.next_user_id, self.cache.next_video_id = row
             self.cache.stored_max_user, self.cache.stored_max_video = row[1], row[2]
             self.cache.valid = True
-
-
-class Pipeline:
-    """Decide batch N+1 while batch N commits; at most one batch is in flight."""
-
-    def __init__(self, store: SQLiteStore, reader: sqlite3.Connection, pool: ThreadPoolExecutor):
-        self.store = store
-        self.reader = reader
-        self.pool = pool
-        self.inflight: Future[None] | None = None
-        self.previous: WorkingSet | None = None
-        store.refresh_cache()
-
-    def begin(self) -> SQLiteWorkingSet:
-        """A working set reading through the reader, overlaid with the in-flight batch."""
-        if not self.store.cache.valid:  # cleared after a set-based change: reload after it
-            self.drain()
-            self.previous = None
-            self.store.refresh_cache()
-        if self.previous is not None:
-            self.previous.previous = None  # its predecessor is committed: drop the chain
-        return SQLiteWorkingSet(
-            self.reader, self.store.cache, writer=self.store.conn, previous=self.previous
-        )
-
-    def submit(self, ws: WorkingSet) -> None:
-        """Wait for the batch in flight, then send ``ws`` to be committed."""
-        rows = ws.prepare()
-        self.drain()
-        self.inflight = self.pool.submit(self.store.commit_batch, ws, rows)
-        self.previous = ws
-
-    def drain(self) -> None:
-        """Wait until everything submitted is committed; re-raise a failed commit."""
-        if self.inflight is not None:
-            future, self.inflight = self.inflight, None
-            try:
-                future.result()
-            except BaseException:
-                self.store.cache.clear()
-                raise
-
-    def abandon(self) -> None:
-        """After an error: wait for the writer, forget cached rows (they may be uncommitted)."""
-        with suppress(Exception):  # the original error is the one worth reporting
-            self.drain()
-        self.store.cache.clear()
-
-
-class InlinePipeline(Pipeline):
-    """The same interface, committing each batch inline (single-connection databases)."""
-
-    def __init__(self, store: SQLiteStore) -> None:
-        self.store = store
-        self.inflight = None
-        self.previous = None
-        store.refresh_cache()
-
-    def begin(self) -> SQLiteWorkingSet:
-        if not self.store.cache.valid:
-            self.store.refresh_cache()
-        return SQLiteWorkingSet(self.store.conn, self.store.cache)
-
-    def submit(self, ws: WorkingSet) -> None:
-        self.store.commit_batch(ws, ws.prepare())

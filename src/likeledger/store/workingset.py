@@ -10,73 +10,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from ..engine import CREATOR, Outcome
+from ..engine import Outcome
 from ..events import USER_FIELDS, Event
 from ..model import Edge, LikeRef, User, Video
-from ..rules import CAUSES
+from .rows import CAUSE_CODES, HOUR_MS, KIND_CODES, ROLLUP_FROM, Content, PendingRows, RowCache
 
-HOUR_MS = 3_600_000
-KIND_CODES = {"video": 0, CREATOR: 1}
-CAUSE_CODES = {cause: code for code, cause in enumerate(CAUSES)}
-Content = tuple[str, int, bytes]
-
-
-@dataclass(slots=True)
-class PendingRows:
-    """One batch's writes as plain tuples, ready for ``executemany``."""
-
-    users: list[tuple[int, str, str, bool, int, int, int]]
-    videos: list[tuple[int, str, int, str, str | None, bool, int, int]]
-    edges: list[tuple[int, int, int, bool, int | None, bool]]
-    blocks: list[tuple[tuple[int, int], bool]]
-    follows: list[tuple[tuple[int, int], bool]]
-    ledger: list[tuple[int, str | None, str, int, bytes, int]]
-    journal: list[tuple[int, int, int, int, int, int]]
-    rollup: list[tuple[int, int, int, int, int, int]]
-    backfill: list[tuple[int, int]]
-    impressions: list[tuple[int, int, str, int]]
-
-
-ROLLUP_FROM = 512  # subjects with more journal entries than this get hourly roll-ups
-
-
-class RowCache:
-    """Rows known to be current; kept across transactions while this process is the only writer."""
-
-    MAX_ROWS = 3_000_000
-
-    def __init__(self, rollup_from: int = ROLLUP_FROM) -> None:
-        self.rollup_from = rollup_from
-        self.users: dict[str, User] = {}
-        self.users_by_id: dict[int, User] = {}
-        self.missing_users: set[str] = set()
-        self.missing_videos: set[str] = set()
-        self.videos: dict[str, Video] = {}
-        self.videos_by_id: dict[int, Video] = {}
-        self.edges: dict[tuple[int, int], Edge | None] = {}
-        self.blocks: dict[tuple[int, int], bool] = {}
-        self.follows: dict[tuple[int, int], bool] = {}
-        self.next_user_id = 0
-        self.next_video_id = 0
-        self.stored_max_user = 0  # ids above these were created by this process: no DB lookup
-        self.stored_max_video = 0
-        self.head = 0
-        self.valid = False
-
-    def size(self) -> int:
-        return (
-            len(self.users)
-            + len(self.videos)
-            + len(self.edges)
-            + len(self.blocks)
-            + len(self.follows)
-        )
-
-    def clear(self) -> None:
-        self.__init__(self.rollup_from)  # type: ignore[misc]
+# Re-exported: backends import these from here as well as from .rows.
+__all__ = [
+    "CAUSE_CODES",
+    "HOUR_MS",
+    "KIND_CODES",
+    "ROLLUP_FROM",
+    "Content",
+    "PendingRows",
+    "RowCache",
+    "WorkingSet",
+]
 
 
 class WorkingSet(ABC):
