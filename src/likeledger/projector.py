@@ -29,6 +29,7 @@ from .ledger import decide_batch  # the batch decision of Ledger.ingest, shared 
 from .results import IngestReport
 from .store.base import Store
 from .store.postgres import PostgresStore
+from .store.postgres_rows import PostgresWorkingSet
 from .store.postgres_sql import Checkpoint, translate_errors
 
 COUNTS = "counts"  # the one projection: counts, totals and the journal
@@ -128,6 +129,8 @@ def project(
                 time.sleep(idle)
                 continue
             ws = pipe.begin()
+            if not isinstance(ws, PostgresWorkingSet):  # the inbox exists only on PostgreSQL
+                raise ConfigError("server mode needs a PostgreSQL ledger")
             parsed = [(pos, _parse(line)) for pos, line in rows]
             decided, _rest, _flip = decide_batch(ws, parsed, None, None)
             refusals = [(e.line, e.code, e.message) for e in decided.errors]

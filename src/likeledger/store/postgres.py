@@ -16,7 +16,6 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -26,8 +25,10 @@ from psycopg import conninfo
 from ..engine import AccountFlip
 from ..errors import ConfigError, StorageError
 from ..events import Event
+from .base import BatchPipeline
+from .pipeline import threaded
 from .postgres_queries import PostgresQueries
-from .postgres_rows import Pipeline, PostgresWorkingSet
+from .postgres_rows import PostgresWorkingSet
 from .postgres_sql import (
     STAGING,
     migrations,
@@ -135,21 +136,21 @@ class PostgresStore(PostgresQueries):
             self._staged = True
 
     @contextmanager
-    def pipeline(self) -> Iterator[Pipeline]:
+    def pipeline(self) -> Iterator[BatchPipeline]:
         """Batches decided on this thread, committed in order on a writer thread."""
         self._stage()
-        if self._reader is None:
-            self._reader = self._connect()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeledger-pg") as pool:
-            pipe = Pipeline(self, self._reader, pool)
-            try:
+        reader = self._reader = self._reader or self._connect()
+
+        def new_ws(previous: WorkingSet | None) -> WorkingSet:
+            ws = PostgresWorkingSet(reader, self.cache, writer=self.conn, previous=previous)
+            self.deciding = ws
+            return ws
+
+        try:
+            with threaded(self, new_ws, "likeledger-pg") as pipe:
                 yield pipe
-                pipe.drain()
-            except BaseException:
-                pipe.abandon()
-                raise
-            finally:
-                self.deciding = None
+        finally:
+            self.deciding = None
 
     @contextmanager
     def write(self) -> Iterator[PostgresWorkingSet]:

@@ -8,8 +8,6 @@ synchronous mode, different ones when ingest is pipelined.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from ..events import USER_FIELDS, Event
@@ -19,8 +17,6 @@ from .workingset import Content, PendingRows, RowCache, WorkingSet
 
 if TYPE_CHECKING:
     from psycopg import Connection
-
-    from .postgres import PostgresStore
 
     Conn = Connection[tuple[Any, ...]]
 
@@ -218,52 +214,3 @@ class PostgresWorkingSet(WorkingSet):
             return {}
         rows = self._rows("SELECT key, type, ts, payload FROM ledger WHERE key = ANY(%s)", (keys,))
         return {key: (etype, ts, bytes(payload)) for key, etype, ts, payload in rows}
-
-
-class Pipeline:
-    """Decide batch N+1 while batch N commits; at most one batch is in flight."""
-
-    def __init__(self, store: PostgresStore, reader: Conn, pool: ThreadPoolExecutor) -> None:
-        self.store = store
-        self.reader = reader
-        self.pool = pool
-        self.inflight: Future[None] | None = None
-        self.previous: WorkingSet | None = None
-        store.refresh_cache()
-
-    def begin(self) -> PostgresWorkingSet:
-        """A working set reading through the reader, overlaid with the in-flight batch."""
-        if not self.store.cache.valid:  # cleared after a set-based change: reload after it
-            self.drain()
-            self.previous = None
-            self.store.refresh_cache()
-        if self.previous is not None:
-            self.previous.previous = None  # its predecessor is committed: drop the chain
-        ws = PostgresWorkingSet(
-            self.reader, self.store.cache, writer=self.store.conn, previous=self.previous
-        )
-        self.store.deciding = ws
-        return ws
-
-    def submit(self, ws: WorkingSet) -> None:
-        """Wait for the batch in flight, then send ``ws`` to be committed."""
-        rows = ws.prepare()
-        self.drain()
-        self.inflight = self.pool.submit(self.store.commit_batch, ws, rows)
-        self.previous = ws
-
-    def drain(self) -> None:
-        """Wait until everything submitted is committed; re-raise a failed commit."""
-        if self.inflight is not None:
-            future, self.inflight = self.inflight, None
-            try:
-                future.result()
-            except BaseException:
-                self.store.cache.clear()
-                raise
-
-    def abandon(self) -> None:
-        """After an error: wait for the writer, forget cached rows (they may be uncommitted)."""
-        with suppress(Exception):  # the original error is the one worth reporting
-            self.drain()
-        self.store.cache.clear()

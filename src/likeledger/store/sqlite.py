@@ -14,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -24,7 +23,9 @@ import orjson
 from ..engine import AccountFlip
 from ..errors import ConfigError, StorageError
 from ..events import Event
-from .sqlite_pipeline import InlinePipeline, Pipeline
+from .base import BatchPipeline
+from .pipeline import threaded
+from .sqlite_pipeline import InlinePipeline
 from .sqlite_rows import SQLiteQueries, SQLiteWorkingSet, run_account_flip
 from .workingset import HOUR_MS, ROLLUP_FROM, PendingRows, RowCache, WorkingSet
 
@@ -120,7 +121,7 @@ class SQLiteStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
-    def pipeline(self) -> Iterator[Pipeline]:
+    def pipeline(self) -> Iterator[BatchPipeline]:
         """Batches decided on this thread, committed in order on a writer thread.
 
         Falls back to committing inline for ``:memory:`` databases (one connection only).
@@ -128,16 +129,13 @@ class SQLiteStore:
         if self.path == ":memory:":
             yield InlinePipeline(self)
             return
-        if self._reader is None:
-            self._reader = self._connect()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeledger-writer") as pool:
-            pipe = Pipeline(self, self._reader, pool)
-            try:
-                yield pipe
-                pipe.drain()
-            except BaseException:
-                pipe.abandon()
-                raise
+        reader = self._reader = self._reader or self._connect()
+
+        def new_ws(previous: WorkingSet | None) -> WorkingSet:
+            return SQLiteWorkingSet(reader, self.cache, writer=self.conn, previous=previous)
+
+        with threaded(self, new_ws, "likeledger-writer") as pipe:
+            yield pipe
 
     @contextmanager
     def write(self) -> Iterator[SQLiteWorkingSet]:
