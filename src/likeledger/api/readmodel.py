@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -35,6 +36,15 @@ class VideoRow:
     deleted: bool
     visibility: str
     moderation: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "video": self.video,
+            "likes": self.likes,
+            "deleted": self.deleted,
+            "visibility": self.visibility,
+            "moderation": self.moderation,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,16 +77,7 @@ async def creator_view(
         "creator": creator,
         "total": account.total,
         "as_of": head,
-        "videos": [
-            {
-                "video": r.video,
-                "likes": r.likes,
-                "deleted": r.deleted,
-                "visibility": r.visibility,
-                "moderation": r.moderation,
-            }
-            for r in rows
-        ],
+        "videos": [r.to_json() for r in rows],
         "timeline": timeline_json(line, size),
         "story": story(exp),
     }

@@ -54,16 +54,7 @@ async def videos(creator: str, call: ReadDep) -> dict[str, Any]:
     return {
         "creator": creator,
         "total": account.total,
-        "videos": [
-            {
-                "video": r.video,
-                "likes": r.likes,
-                "deleted": r.deleted,
-                "visibility": r.visibility,
-                "moderation": r.moderation,
-            }
-            for r in rows
-        ],
+        "videos": [r.to_json() for r in rows],
         "as_of": head,
     }
 
