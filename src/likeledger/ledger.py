@@ -102,7 +102,7 @@ class Ledger:
                 while batch := list(islice(items, batch_size)):
                     while batch:
                         ws = pipe.begin()
-                        decided, batch, flip = decide_batch(ws, batch, source, self._flip_store())
+                        decided, batch, flip = decide_batch(ws, batch, source, self._flips())
                         pipe.submit(ws)  # returns once the previous batch has committed
                         if submitted is not None:
                             report.merge(submitted)
@@ -111,7 +111,7 @@ class Ledger:
                             pipe.drain()
                             report.merge(submitted)
                             submitted = None
-                            report.last_seq = self.store.apply_account_flip(batch[0][1], flip)  # type: ignore[attr-defined]
+                            report.last_seq = self.store.apply_account_flip(_event(batch[0]), flip)
                             report.accepted += 1
                             batch = batch[1:]
         except LedgerError as exc:
@@ -121,11 +121,9 @@ class Ledger:
             report.merge(submitted)
         return report
 
-    def _flip_store(self) -> tuple[Any, int] | None:
-        """(store, threshold) when the store applies big account-wide cascades set-based."""
-        if self.flip_threshold is None or not hasattr(self.store, "apply_account_flip"):
-            return None
-        return self.store, self.flip_threshold
+    def _flips(self) -> tuple[Store, int] | None:
+        """(store, threshold) unless set-based account-wide cascades are switched off."""
+        return None if self.flip_threshold is None else (self.store, self.flip_threshold)
 
     # -- queries --------------------------------------------------------------------
     def head(self) -> int:
@@ -221,7 +219,7 @@ class Ledger:
 
 
 def decide_batch(
-    ws: WorkingSet, batch: list[Parsed], source: str | None, flips: tuple[Any, int] | None
+    ws: WorkingSet, batch: list[Parsed], source: str | None, flips: tuple[Store, int] | None
 ) -> tuple[IngestReport, list[Parsed], AccountFlip | None]:
     """Run a batch through the engine on ``ws``; nothing is written until it is submitted.
 
@@ -254,6 +252,13 @@ def decide_batch(
             report.stale += outcome.status == "stale"
     report.rejected = len(report.errors)
     return report, [], None
+
+
+def _event(item: Parsed) -> Event:
+    """The event decide_batch stopped at (it only stops at valid events)."""
+    if isinstance(item[1], str):
+        raise TypeError(f"line {item[0]} is not an event")
+    return item[1]
 
 
 _ACCOUNT_WIDE = frozenset(("account.status", "integrity.flag", "integrity.clear"))

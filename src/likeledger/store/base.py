@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .workingset import WorkingSet
+
+if TYPE_CHECKING:
+    from ..engine import AccountFlip
+    from ..events import Event
 
 
 class BatchPipeline(Protocol):
@@ -81,6 +85,14 @@ class Store(Protocol):
 
     def ranking_versions(self, until: int) -> list[tuple[int, str]]:
         """(ts, version) of every ranking.version before ``until``, oldest first."""
+        ...
+
+    def liked_count(self, uid: int) -> int:
+        """Stored liked edges of one account: decides when a set-based cascade pays."""
+        ...
+
+    def apply_account_flip(self, event: Event, flip: AccountFlip) -> int:
+        """Apply an accepted account-wide change set-based in its own transaction; its seq."""
         ...
 
     def last_ts(self) -> int:

@@ -1,9 +1,10 @@
 """Backend-neutral working set: a write-back cache of state rows implementing ``State``.
 
-A store opens one per write transaction. Rows are loaded on first use through the small
-loader methods a backend implements, mutated by the pure engine, and written back by
-``flush_state`` (before any cascade query, and at commit). The cache may outlive a
-transaction when the backend proves no other writer committed in between.
+A store opens one per batch. Rows are loaded on first use (or prefetched per batch) through
+the small loader methods a backend implements, mutated by the pure engine, and snapshotted
+by ``prepare`` into plain rows the backend's ``write`` commits. Cascade queries overlay the
+batch's (and the in-flight batch's) unwritten edges. The cache may outlive a transaction
+when the backend proves no other writer committed in between.
 """
 
 from __future__ import annotations
