@@ -55,7 +55,15 @@ class RowCache:
         self.stored_max_user = 0  # ids above these were created by this process: no DB lookup
         self.stored_max_video = 0
         self.head = 0
+        self.stored_head = -1  # the ledger head when loaded; 0: no stored keys to look up
+        self.written_keys: set[str] = set()  # keys this process wrote since (when head was 0)
         self.valid = False
+
+    def may_hold(self, table: str) -> bool:
+        """False once loaded from a store with no stored users (or videos): then every name
+        not cached is new and needs no lookup."""
+        stored = self.stored_max_user if table == "users" else self.stored_max_video
+        return not self.valid or stored > 0
 
     def size(self) -> int:
         return (
@@ -64,6 +72,7 @@ class RowCache:
             + len(self.edges)
             + len(self.blocks)
             + len(self.follows)
+            + len(self.written_keys)
         )
 
     def clear(self) -> None:

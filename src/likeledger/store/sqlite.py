@@ -344,4 +344,5 @@ class SQLiteStore:
             ).fetchone()
             self.cache.head, self.cache.next_user_id, self.cache.next_video_id = row
             self.cache.stored_max_user, self.cache.stored_max_video = row[1], row[2]
+            self.cache.stored_head = row[0]
             self.cache.valid = True

@@ -13,6 +13,7 @@ from typing import Any
 from ..engine import AccountFlip
 from ..events import Event
 from ..model import Edge, LikeRef, User, Video
+from .sqlite_write import write_rows
 from .workingset import CAUSE_CODES, HOUR_MS, Content, PendingRows, RowCache, WorkingSet
 
 _CHUNK = 500  # parameters per IN (...) lookup
@@ -142,69 +143,7 @@ class SQLiteWorkingSet(WorkingSet):
         return found
 
     def write(self, rows: PendingRows) -> None:
-        c = self.writer
-        c.executemany(_UPSERT_USER, rows.users)
-        c.executemany(_UPSERT_VIDEO, rows.videos)
-        c.executemany(
-            "INSERT OR REPLACE INTO likes (user, creator, video, liked, ts, flagged) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows.edges,
-        )
-        _write_pairs(c, "blocks", ("blocker", "blocked"), rows.blocks)
-        _write_pairs(c, "follows", ("follower", "followee"), rows.follows)
-        c.executemany(
-            "INSERT INTO ledger (seq, key, type, ts, payload, stale) VALUES (?, ?, ?, ?, ?, ?)",
-            rows.ledger,
-        )
-        c.executemany(
-            "INSERT INTO journal (kind, subject, ts, seq, delta, cause) VALUES (?, ?, ?, ?, ?, ?)",
-            rows.journal,
-        )
-        c.executemany(
-            "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-            "delta = delta + excluded.delta, entries = entries + excluded.entries",
-            rows.rollup,
-        )
-        c.executemany(_BACKFILL, rows.backfill)
-        c.executemany(
-            "INSERT INTO impressions (video, hour, version, count) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT DO UPDATE SET count = count + excluded.count",
-            rows.impressions,
-        )
-
-
-_UPSERT_USER = (
-    "INSERT INTO users (id, name, status, flagged, total, blocks, entries) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
-    "flagged = excluded.flagged, total = excluded.total, blocks = excluded.blocks, "
-    "entries = excluded.entries"
-)
-_UPSERT_VIDEO = (
-    "INSERT INTO videos (id, name, creator, visibility, moderation, deleted, likes, entries) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-    "visibility = excluded.visibility, moderation = excluded.moderation, "
-    "deleted = excluded.deleted, likes = excluded.likes, entries = excluded.entries"
-)
-_BACKFILL = (
-    "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
-    "SELECT kind, subject, ts / 3600000, cause, sum(delta), count(*) FROM journal "
-    "WHERE kind = ? AND subject = ? GROUP BY 3, 4 "
-    "ON CONFLICT DO UPDATE SET delta = excluded.delta, entries = excluded.entries"
-)
-
-
-def _write_pairs(
-    conn: sqlite3.Connection,
-    table: str,
-    columns: tuple[str, str],
-    pending: list[tuple[tuple[int, int], bool]],
-) -> None:
-    a, b = columns
-    on = [pair for pair, value in pending if value]
-    off = [pair for pair, value in pending if not value]
-    conn.executemany(f"INSERT OR IGNORE INTO {table} ({a}, {b}) VALUES (?, ?)", on)
-    conn.executemany(f"DELETE FROM {table} WHERE {a} = ? AND {b} = ?", off)
+        write_rows(self.writer, rows)
 
 
 class SQLiteQueries:

@@ -10,7 +10,7 @@ when the backend proves no other writer committed in between.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..engine import Outcome
@@ -81,7 +81,7 @@ class WorkingSet(ABC):
     # -- State ----------------------------------------------------------------------
     def user(self, name: str) -> User | None:
         user = self.cache.users.get(name)
-        if user is None and name not in self.cache.missing_users:
+        if user is None and name not in self.cache.missing_users and self.cache.may_hold("users"):
             user = self.load_user(name, None)
             if user is None:
                 self.cache.missing_users.add(name)
@@ -107,7 +107,11 @@ class WorkingSet(ABC):
 
     def video(self, name: str) -> Video | None:
         video = self.cache.videos.get(name)
-        if video is None and name not in self.cache.missing_videos:
+        if (
+            video is None
+            and name not in self.cache.missing_videos
+            and self.cache.may_hold("videos")
+        ):
             video = self.load_video(name, None)
             if video is None:
                 self.cache.missing_videos.add(name)
@@ -239,7 +243,7 @@ class WorkingSet(ABC):
         if key not in self.keys and self.previous is not None and key in self.previous.keys:
             self.keys[key] = self.previous.keys[key]
         if key not in self.keys:
-            self.keys[key] = self.load_keys([key]).get(key)
+            self.keys[key] = self._load_keys([key]).get(key)
         return self.keys[key]
 
     def prefetch_keys(self, keys: Iterable[str]) -> None:
@@ -250,7 +254,7 @@ class WorkingSet(ABC):
                 if self.previous.keys[key] is not None:
                     self.keys[key] = self.previous.keys[key]
         missing = [key for key in wanted if key not in self.keys]
-        found = self.load_keys(missing)
+        found = self._load_keys(missing)
         for key in missing:
             self.keys[key] = found.get(key)
 
@@ -260,24 +264,41 @@ class WorkingSet(ABC):
         Misses are remembered, so the per-event path asks the database nothing in the common case.
         """
         users, videos = _names(events)
-        self._prefetch_rows(users, self.cache.users, self.cache.missing_users, self.load_users)
-        self._prefetch_rows(videos, self.cache.videos, self.cache.missing_videos, self.load_videos)
-        triples = []
-        for event in events:
-            if "video" in event.data and "user" in event.data:
-                user = self.cache.users.get(event.data["user"])
-                video = self.cache.videos.get(event.data["video"])
-                if (
-                    user is not None
-                    and video is not None
-                    and (user.id, video.id) not in self.cache.edges
-                ):
-                    triples.append((user.id, video.creator, video.id))
-        triples = list(set(triples))
-        for edge in self.load_edges(triples):
+        cache = self.cache
+        if cache.may_hold("users"):  # else nothing is stored: every unknown name is new
+            self._prefetch_rows(users, cache.users, cache.missing_users, self.load_users)
+        if cache.may_hold("videos"):
+            self._prefetch_rows(videos, cache.videos, cache.missing_videos, self.load_videos)
+        triples = set(self._stored_edge_candidates(events))
+        for edge in self.load_edges(list(triples)):
             self.cache.edges[(edge.user, edge.video)] = edge
         for uid, _, vid in triples:
             self.cache.edges.setdefault((uid, vid), None)
+
+    def _stored_edge_candidates(self, events: list[Event]) -> Iterator[tuple[int, int, int]]:
+        """(user, creator, video) of the batch's edges that are not cached and may be stored:
+        an edge of a user or video created after the cache was loaded cannot be."""
+        cache = self.cache
+        users, videos, edges = cache.users, cache.videos, cache.edges
+        max_user, max_video = cache.stored_max_user, cache.stored_max_video
+        for event in events:
+            data = event.data
+            if "video" in data and "user" in data:
+                user, video = users.get(data["user"]), videos.get(data["video"])
+                if (
+                    user is not None
+                    and video is not None
+                    and user.id <= max_user
+                    and video.id <= max_video
+                    and (user.id, video.id) not in edges
+                ):
+                    yield user.id, video.creator, video.id
+
+    def _load_keys(self, keys: list[str]) -> dict[str, Content]:
+        """Stored keys among ``keys``; none can be stored when the ledger was empty at load."""
+        if self.cache.stored_head == 0:
+            keys = [key for key in keys if key in self.cache.written_keys]
+        return self.load_keys(keys) if keys else {}
 
     def _prefetch_rows(
         self,
@@ -307,6 +328,8 @@ class WorkingSet(ABC):
         )
         if event.key is not None:
             self.keys[event.key] = content
+            if self.cache.stored_head == 0:
+                self.cache.written_keys.add(event.key)
         for kind_name, subject, delta, cause_name in outcome.changes:
             self._journal(kind_name, subject, event.ts, seq, delta, CAUSE_CODES[cause_name])
         return seq
