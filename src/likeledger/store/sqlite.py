@@ -23,6 +23,7 @@ import orjson
 from ..engine import AccountFlip
 from ..errors import ConfigError, StorageError
 from ..events import Event
+from ..recompute import Truth
 from .base import BatchPipeline
 from .pipeline import threaded
 from .sqlite_pipeline import InlinePipeline
@@ -183,6 +184,12 @@ class SQLiteStore:
         for seq, etype, ts, payload, stale in rows:
             yield seq, etype, ts, payload, bool(stale)
 
+    def recompute_bulk(self) -> Truth:
+        """Every count and total recomputed from the ledger set-based (likeledger.bulk)."""
+        from ..bulk.sqlite import recompute_file  # duckdb is imported only when needed
+
+        return recompute_file(self.path, self.conn)
+
     def journal_sums(self) -> dict[tuple[int, int], int]:
         rows = self.conn.execute("SELECT kind, subject, sum(delta) FROM journal GROUP BY 1, 2")
         return {(kind, subject): total for kind, subject, total in rows}
@@ -266,9 +273,14 @@ class SQLiteStore:
         ).fetchall()
 
     def liked_count(self, uid: int) -> int:
-        """Stored liked edges of one account (decides when a set-based cascade pays)."""
+        """Stored liked edges of one account (decides when a set-based cascade pays).
+
+        Asked while a batch may be committing on the writer connection: read through the
+        reader, or this would wait for that commit.
+        """
+        conn = self._reader or self.conn
         return int(
-            self.conn.execute(
+            conn.execute(
                 "SELECT count(*) FROM likes WHERE user = ? AND liked = 1", (uid,)
             ).fetchone()[0]
         )

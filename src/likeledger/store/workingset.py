@@ -269,6 +269,8 @@ class WorkingSet(ABC):
             self._prefetch_rows(users, cache.users, cache.missing_users, self.load_users)
         if cache.may_hold("videos"):
             self._prefetch_rows(videos, cache.videos, cache.missing_videos, self.load_videos)
+        if not self.cache.may_hold("users"):
+            return  # no stored users, so no stored edges either
         triples = set(self._stored_edge_candidates(events))
         for edge in self.load_edges(list(triples)):
             self.cache.edges[(edge.user, edge.video)] = edge
@@ -387,11 +389,18 @@ class WorkingSet(ABC):
         self.cache.videos_by_id[video.id] = video
 
 
+_PAIR_TYPES = frozenset(("like", "unlike"))
+
+
 def _names(events: list[Event]) -> tuple[set[str], set[str]]:
     users: set[str] = set()
     videos: set[str] = set()
     for event in events:
         data = event.data
+        if event.type in _PAIR_TYPES:  # the bulk: exactly a user and a video
+            users.add(data["user"])
+            videos.add(data["video"])
+            continue
         for field in USER_FIELDS:
             if field in data:
                 users.add(data[field])
