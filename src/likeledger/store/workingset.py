@@ -344,10 +344,14 @@ class WorkingSet(ABC):
         self, kind_name: str, subject: int, ts: int, seq: int, delta: int, cause: int
     ) -> None:
         """Queue one journal row; keep the subject's entry count and its roll-ups in step."""
-        kind = KIND_CODES[kind_name]
-        row: User | Video = self.video_by_id(subject) if kind == 0 else self.user_by_id(subject)
+        row: User | Video
+        if kind_name == "video":
+            kind, row = 0, self.video_by_id(subject)
+            self.dirty_videos.add(row)
+        else:
+            kind, row = 1, self.user_by_id(subject)
+            self.dirty_users.add(row)
         row.entries += 1
-        self.touch(row)
         self.journal_rows.append((kind, subject, ts, seq, delta, cause))
         if row.entries <= self.cache.rollup_from:
             return
