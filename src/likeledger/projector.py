@@ -8,10 +8,13 @@ and refusals: exactly once, whatever crashes. Rules:
 
 - Appenders serialize on ``inbox_meta``, so positions commit in position order.
 - A projector holds the ledger's writer lock for its whole run: a second one waits
-  (standby) and takes over from the checkpoint. The checkpoint is also compare-and-set,
+  (standby, retrying every ``LOCK_TRY_MS`` so that it can be stopped) and takes over
+  from the checkpoint. The checkpoint is also compare-and-set,
   so a batch decided from a moved checkpoint never commits.
 - Account-wide cascades always run inside the batch (no separate set-based transaction),
   so every change is covered by the checkpoint committed with it.
+- Stopping (``stop()``, SIGTERM in ``project --follow``) is checked between batches: the
+  batch in hand commits whole with its checkpoint, or was never begun; never half.
 - Ledger sequence numbers are assigned by the projector (refused lines get none); a
   line's position is its receipt, ``status`` shows how far projection got.
 """
@@ -20,20 +23,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConfigError
+import psycopg
+
+from .errors import ConfigError, StorageError
 from .events import MAX_LINE_BYTES, Event, InvalidEvent, parse_line
 from .ledger import decide_batch  # the batch decision of Ledger.ingest, shared on purpose
 from .results import IngestReport
-from .store.base import Store
+from .store.base import BatchPipeline, Store
 from .store.postgres import PostgresStore
 from .store.postgres_rows import PostgresWorkingSet
 from .store.postgres_sql import Checkpoint, translate_errors
 
 COUNTS = "counts"  # the one projection: counts, totals and the journal
 APPEND_CHUNK = 50_000  # lines per append transaction (the inbox lock is held for one)
+LOCK_TRY_MS = 200  # a standby retries the writer lock this often, noticing a stop request
 
 
 def postgres(store: Store) -> PostgresStore:
@@ -115,30 +122,60 @@ def project(
     stop: Callable[[], bool] = lambda: False,
 ) -> Projected:
     """Apply inbox lines after the checkpoint, in order, batch by batch, until the inbox is
-    drained (or, with ``follow``, until ``stop()``)."""
+    drained (or, with ``follow``, until ``stop()``: asked between batches, while idle and
+    while waiting as a standby; the batch in hand always commits whole)."""
     done = Projected(report=IngestReport())
-    assert done.report is not None
-    with store.lock(), store.pipeline() as pipe:
-        done.position = checkpoint(store)
-        while not stop():
-            rows = _inbox_after(store, done.position, batch)
-            if not rows:
-                if not follow:
+    with ExitStack() as held:
+        if not _writer_lock(store, held, stop):
+            done.position = checkpoint(store)
+            return done
+        with store.pipeline() as pipe:
+            done.position = checkpoint(store)
+            while not stop():
+                rows = _inbox_after(store, done.position, batch)
+                if rows:
+                    _apply(pipe, rows, done)
+                elif not follow:
                     break
-                pipe.drain()
-                time.sleep(idle)
-                continue
-            ws = pipe.begin()
-            if not isinstance(ws, PostgresWorkingSet):  # the inbox exists only on PostgreSQL
-                raise ConfigError("server mode needs a PostgreSQL ledger")
-            parsed = [(pos, _parse(line)) for pos, line in rows]
-            decided, _rest, _flip = decide_batch(ws, parsed, None, None)
-            refusals = [(e.line, e.code, e.message) for e in decided.errors]
-            ws.checkpoint = Checkpoint(COUNTS, done.position, rows[-1][0], refusals)
-            pipe.submit(ws)
-            done.report.merge(decided)
-            done.position, done.lines = rows[-1][0], done.lines + len(rows)
+                else:
+                    pipe.drain()  # the last batch is durable before we sit idle
+                    time.sleep(idle)
     return done
+
+
+def _writer_lock(store: PostgresStore, held: ExitStack, stop: Callable[[], bool]) -> bool:
+    """Take the ledger's writer lock into ``held``, in short tries (``lock_timeout``) so a
+    stop request reaches a waiting standby; False when stopped before getting it."""
+    conn = store.conn
+    with translate_errors("setting the lock timeout"):
+        conn.execute("SELECT set_config('lock_timeout', %s, false)", (f"{LOCK_TRY_MS}ms",))
+    try:
+        while not stop():
+            try:
+                held.enter_context(store.lock())
+                return True
+            except StorageError as exc:
+                if not isinstance(exc.__cause__, psycopg.errors.LockNotAvailable):
+                    raise
+        return False
+    finally:
+        with translate_errors("resetting the lock timeout"):
+            conn.execute("SELECT set_config('lock_timeout', '0', false)")
+
+
+def _apply(pipe: BatchPipeline, rows: list[tuple[int, bytes]], done: Projected) -> None:
+    """Decide one batch of inbox rows and submit it with its checkpoint and refusals."""
+    assert done.report is not None
+    ws = pipe.begin()
+    if not isinstance(ws, PostgresWorkingSet):  # the inbox exists only on PostgreSQL
+        raise ConfigError("server mode needs a PostgreSQL ledger")
+    parsed = [(pos, _parse(line)) for pos, line in rows]
+    decided, _rest, _flip = decide_batch(ws, parsed, None, None)
+    refusals = [(e.line, e.code, e.message) for e in decided.errors]
+    ws.checkpoint = Checkpoint(COUNTS, done.position, rows[-1][0], refusals)
+    pipe.submit(ws)
+    done.report.merge(decided)
+    done.position, done.lines = rows[-1][0], done.lines + len(rows)
 
 
 def _parse(line: bytes) -> Event | str:

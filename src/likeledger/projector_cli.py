@@ -75,6 +75,8 @@ def project(ctx: click.Context, follow: bool, batch: int, as_json: bool) -> None
     """Apply inbox lines in order, each batch with its checkpoint (exactly once).
 
     A second projector on the same ledger waits and takes over if the first stops.
+    SIGTERM or Ctrl-C stops it gracefully, exit 0: the batch in hand commits whole with its
+    checkpoint (never half), also when it is idle or a waiting standby.
     Example: likeledger project --follow
     """
     stopping: list[int] = []

@@ -19,8 +19,7 @@ import httpx
 import uvicorn
 
 from likeledger.api.app import create_app
-from likeledger.api.auth import create_token
-from likeledger.api.services import connect
+from likeledger.api.services import issue_token
 from likeledger.api.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -36,9 +35,10 @@ def wait_until(check: Callable[[], bool], *, timeout: float = 10.0, every: float
 
 
 class LiveServer:
-    """``with LiveServer(db, settings) as server:`` serves ``create_app(db, settings)``."""
+    """``with LiveServer(db, settings) as server:`` serves ``create_app(db, settings)``;
+    ``db`` is a SQLite file or a ``postgresql://`` URL (server mode)."""
 
-    def __init__(self, db: Path, settings: Settings | None = None) -> None:
+    def __init__(self, db: Path | str, settings: Settings | None = None) -> None:
         self.db = db
         self.app = create_app(str(db), settings or Settings(rate_limit=0))
         # proto IPPROTO_TCP (not 0): asyncio sets TCP_NODELAY only on sockets that say TCP,
@@ -76,11 +76,7 @@ class LiveServer:
             return False
 
     def token(self, *scopes: str) -> str:
-        conn = connect(str(self.db))
-        try:
-            return create_token(conn, scopes, "test")
-        finally:
-            conn.close()
+        return issue_token(str(self.db), scopes, "test")
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {} if token is None else {"Authorization": f"Bearer {token}"}

@@ -6,8 +6,8 @@ closed when it stops, so one process may build several apps (tests do).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
@@ -17,7 +17,7 @@ from ..dashboard import routes as dashboard
 from .errors import install_error_handlers
 from .metrics import LatencyMiddleware, Metrics
 from .routes import creators, events, health, integrity, metrics, videos
-from .services import Services, database_path
+from .services import Services, check_url
 from .settings import Settings
 
 DESCRIPTION = """Exact like counts, every change explained by cause.
@@ -30,30 +30,25 @@ per token (429). Reads take `min_seq` for read-your-writes (503 + Retry-After on
 
 
 def create_app(ledger_url: str, settings: Settings | None = None) -> FastAPI:
-    """Build the HTTP app over the SQLite ledger at ``ledger_url``.
+    """Build the HTTP app over the ledger at ``ledger_url``.
 
     Args:
-        ledger_url: a SQLite path or ``sqlite:///path`` (checked now, opened at startup).
+        ledger_url: a SQLite path or ``sqlite:///path``, or ``postgresql://...`` (server
+            mode: writes are appended, projection workers apply them); checked now, opened
+            at startup.
         settings: limits; ``Settings.from_env()`` when omitted.
 
     Raises:
-        ConfigError: the URL is not a SQLite file, or a ``LIKELEDGER_*`` setting is bad.
+        ConfigError: the URL is neither a SQLite file nor PostgreSQL, or a
+            ``LIKELEDGER_*`` setting is bad.
     """
-    database_path(ledger_url)
+    check_url(ledger_url)
     config = settings if settings is not None else Settings.from_env()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = Services.open(ledger_url, config)
-        app.state.services = services
-        try:
-            yield
-        finally:
-            app.state.services = None
-            services.close()
-
     app = FastAPI(
-        title="likeledger", version=_version(), description=DESCRIPTION, lifespan=lifespan
+        title="likeledger",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=_lifespan(ledger_url, config),
     )
     app.state.services = None
     install_error_handlers(app)
@@ -63,6 +58,22 @@ def create_app(ledger_url: str, settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("likeledger.dashboard", "static")]), name="static")
     app.add_middleware(LatencyMiddleware, metrics=lambda: _metrics(app))
     return app
+
+
+def _lifespan(url: str, config: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the services when the app starts, close them when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services.open(url, config)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            app.state.services = None
+            services.close()
+
+    return lifespan
 
 
 def _metrics(app: FastAPI) -> Metrics | None:

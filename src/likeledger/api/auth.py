@@ -1,9 +1,10 @@
 """Bearer tokens: creation, hashed storage (``api_tokens``), scopes and a per-token rate limit.
 
-A token is shown once, at creation; only its SHA-256 is stored, in a table this module owns
-(created with ``CREATE TABLE IF NOT EXISTS`` on its own connection: the core migrations stay
-untouched). Scopes: ``ingest``, ``read``, ``admin`` (everything) and ``creator:<id>`` (that
-creator's own videos and total, aggregates only).
+A token is shown once, at creation; only its SHA-256 is stored, in an ``api_tokens`` table
+the API owns (created with ``CREATE TABLE IF NOT EXISTS`` on its own connection: the core
+migrations stay untouched; on PostgreSQL by ``readmodel_postgres.py``). Scopes: ``ingest``,
+``read``, ``admin`` (everything) and ``creator:<id>`` (that creator's own videos and total,
+aggregates only).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
@@ -50,8 +51,8 @@ def ensure_table(conn: sqlite3.Connection) -> None:
     conn.execute(SCHEMA)
 
 
-def create_token(conn: sqlite3.Connection, scopes: Iterable[str], label: str | None = None) -> str:
-    """Store a new token's hash with its scopes and return the token (shown once).
+def new_token(scopes: Iterable[str]) -> tuple[str, str, str]:
+    """A new token, its hash and its checked scopes (space-separated), for any backend.
 
     Raises:
         ConfigError: a scope is malformed, or no scope was given.
@@ -60,11 +61,21 @@ def create_token(conn: sqlite3.Connection, scopes: Iterable[str], label: str | N
     if not checked:
         raise ConfigError("a token needs at least one scope")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, token_hash(token), " ".join(checked)
+
+
+def create_token(conn: sqlite3.Connection, scopes: Iterable[str], label: str | None = None) -> str:
+    """Store a new token's hash with its scopes in SQLite and return the token (shown once).
+
+    Raises:
+        ConfigError: a scope is malformed, or no scope was given.
+    """
+    token, digest, checked = new_token(scopes)
     ensure_table(conn)
     with conn:
         conn.execute(
             "INSERT INTO api_tokens (hash, scopes, label, created_at) VALUES (?, ?, ?, ?)",
-            (token_hash(token), " ".join(checked), label, int(time.time() * 1000)),
+            (digest, checked, label, int(time.time() * 1000)),
         )
     return token
 
@@ -108,17 +119,16 @@ class Principal:
 
 
 class TokenStore:
-    """Looks tokens up by hash. Use from one thread (the server's event loop)."""
+    """Looks tokens up by hash through the backend's ``lookup`` (hash -> scopes or None).
+    Use from one thread (the server's event loop)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, lookup: Callable[[str], str | None]) -> None:
+        self.lookup = lookup
 
     def principal(self, token: str) -> Principal | None:
         digest = token_hash(token)
-        row = self.conn.execute(
-            "SELECT scopes FROM api_tokens WHERE hash = ?", (digest,)
-        ).fetchone()
-        return None if row is None else Principal(digest, frozenset(row[0].split()))
+        scopes = self.lookup(digest)
+        return None if scopes is None else Principal(digest, frozenset(scopes.split()))
 
 
 @dataclass(slots=True)

@@ -9,9 +9,7 @@ import sys
 import click
 
 from ..errors import ConfigError, LedgerError
-from ..ledger import Ledger
-from .auth import create_token
-from .services import connect, database_path
+from .services import issue_token
 
 
 def _db(ctx: click.Context) -> str:
@@ -34,6 +32,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     Limits come from LIKELEDGER_MAX_BODY_BYTES, LIKELEDGER_MAX_EVENTS, LIKELEDGER_RATE_LIMIT,
     LIKELEDGER_RATE_BURST, LIKELEDGER_MIN_SEQ_WAIT and LIKELEDGER_RETRY_AFTER.
+
+    On a postgresql:// ledger the server runs in server mode: POST /v1/events appends
+    durably and `likeledger project --follow` workers apply the events.
 
     Example: likeledger --db likeledger.db serve --port 8000
     """
@@ -71,13 +72,7 @@ def create(ctx: click.Context, scopes: tuple[str, ...], label: str | None) -> No
     Example: likeledger token create --scope creator:maya --label "maya's dashboard"
     """
     try:
-        path = database_path(_db(ctx))
-        Ledger.open(path).close()  # create and migrate the ledger if it is new
-        conn = connect(path)
-        try:
-            secret = create_token(conn, scopes, label)
-        finally:
-            conn.close()
+        secret = issue_token(_db(ctx), scopes, label)
     except (ConfigError, LedgerError) as exc:
         _fail(str(exc))
         return

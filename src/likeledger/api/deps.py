@@ -45,9 +45,10 @@ MinSeq = Annotated[
     int | None,
     Query(
         ge=0,
-        description="Answer only once the ledger has reached this sequence number (a "
-        "write's `last_seq` or an earlier answer's `as_of`); 503 with Retry-After if it "
-        "does not within the server's wait limit.",
+        description="Answer only once reads reflect this sequence number (a write's "
+        "`last_seq` or an earlier answer's `as_of`; on PostgreSQL the inbox position the "
+        "projection must have applied); 503 with Retry-After if they do not within the "
+        "server's wait limit.",
     ),
 ]
 
@@ -55,6 +56,7 @@ MinSeq = Annotated[
 def _authorize(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Call:
     """401 without a known bearer token, 429 over the token's rate limit."""
     services: Services = request.app.state.services
+    services.revive()  # after a database restart: reconnect (or 503 while it is down)
     if credentials is None:
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
     principal = services.tokens.principal(credentials.credentials)
@@ -85,7 +87,7 @@ ReadDep = Annotated[Call, Depends(authorized_read)]
 
 
 async def wait_for(services: Services, min_seq: int | None) -> None:
-    """Wait (bounded) until the ledger head reaches ``min_seq``; 503 + Retry-After if not."""
+    """Wait (bounded) until reads reflect ``min_seq``; 503 + Retry-After if they do not."""
     if min_seq is None or services.model.head() >= min_seq:
         return
     loop = asyncio.get_running_loop()
@@ -94,7 +96,7 @@ async def wait_for(services: Services, min_seq: int | None) -> None:
         while (head := services.model.head()) < min_seq:
             if loop.time() >= deadline:
                 raise NotReady(
-                    f"the ledger is at {head}, not yet at min_seq {min_seq}",
+                    f"reads are at {head}, not yet at min_seq {min_seq}",
                     retry_after=services.settings.retry_after,
                     as_of=head,
                     min_seq=min_seq,

@@ -10,7 +10,8 @@ LedgerError
     ├── BadBody (400: the body cannot be read as events; names the index/line/column)
     ├── Unauthorized (401)   Forbidden (403)   PayloadTooLarge (413)
     ├── UnsupportedMediaType (415)   BadParameter (422)   RateLimited (429)
-    └── NotReady (503: min_seq not reached in time)
+    ├── NotReady (503: min_seq not reached in time)
+    └── NotSupported (501: not on this backend, e.g. synchronous writes in server mode)
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ class BadParameter(ApiError):
     code = "invalid_parameter"
 
 
+class NotSupported(ApiError):
+    """The operation does not exist on this backend (e.g. synchronous writes in server mode)."""
+
+    code = "not_supported"
+
+
 class RetryLater(ApiError):
     """Carries the seconds to put in ``Retry-After``."""
 
@@ -102,6 +109,7 @@ STATUS: dict[type[LedgerError], int] = {
     BadParameter: 422,
     RateLimited: 429,
     NotReady: 503,
+    NotSupported: 501,
 }
 
 
@@ -117,8 +125,11 @@ def error_body(code: str, detail: Any, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, **extra}
 
 
-async def _ledger_error(_: Request, exc: Exception) -> JSONResponse:
+async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LedgerError)
+    services = request.app.state.services
+    if isinstance(exc, StorageError) and services is not None:
+        services.failed = True  # reconnect before the next request
     extra = exc.extra if isinstance(exc, ApiError) else {}
     headers = dict(exc.headers) if isinstance(exc, ApiError) else {}
     if isinstance(exc, RetryLater):

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import orjson
 from starlette.requests import Request
 
 from ..ledger import Ledger
 from ..results import IngestReport
+from .auth import ensure_table
 from .errors import BadBody, PayloadTooLarge, UnsupportedMediaType
+from .readmodel_sqlite import connect
 
 JSON_TYPES = frozenset({"application/json"})
 NDJSON_TYPES = frozenset(
@@ -39,6 +41,72 @@ class Body:
     @property
     def size(self) -> int:
         return len(self.objects) if self.objects is not None else len(self.line_of or [])
+
+
+@dataclass(slots=True)
+class Posted:
+    """What one ``POST /v1/events`` did: counts, the last sequence given, a result per event.
+
+    ``appended`` is set in server mode (PostgreSQL), where events are stored for the
+    projector and their outcome (accepted, duplicate, stale, refused) is decided later.
+    """
+
+    accepted: int = 0
+    duplicates: int = 0
+    stale: int = 0
+    rejected: int = 0
+    appended: int | None = None
+    last_seq: int | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+class EventSink(Protocol):
+    """Where ``POST /v1/events`` writes: one implementation per backend. Called under the
+    app's write lock, off the event loop."""
+
+    def post(self, body: Body) -> Posted:
+        """Write the body's events; one result per event."""
+        ...
+
+    def integrity_writer(self) -> Ledger:
+        """The ledger integrity apply/clear append through (NotSupported in server mode)."""
+        ...
+
+    def revive(self, *, force: bool = False) -> None:
+        """Reopen connections a database restart broke (``force``: even if they look fine)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SQLiteSink:
+    """Synchronous ingest into the SQLite file: every result is final when it returns."""
+
+    def __init__(self, path: str) -> None:
+        self.writer = Ledger.open(path)  # creates and migrates the ledger first
+        self.conn = connect(path)
+        ensure_table(self.conn)
+
+    def post(self, body: Body) -> Posted:
+        report, results = run(self.writer, self.conn, body)
+        return Posted(
+            accepted=report.accepted,
+            duplicates=report.duplicates,
+            stale=report.stale,
+            rejected=report.rejected,
+            last_seq=report.last_seq,
+            results=results,
+        )
+
+    def integrity_writer(self) -> Ledger:
+        return self.writer
+
+    def revive(self, *, force: bool = False) -> None:
+        """A SQLite file needs no reconnecting."""
+
+    def close(self) -> None:
+        self.conn.close()
+        self.writer.close()
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -142,17 +210,10 @@ def _key(obj: Any) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def _results(
-    conn: sqlite3.Connection,
-    report: IngestReport,
-    keys: list[str | None],
-    positions: list[int],
-    *,
-    ndjson: bool,
-) -> list[dict[str, Any]]:
-    """Match each event to its ledger row: one ingest call's rows are its last ``accepted``
-    sequence numbers; an event with an ``id`` owns the row with that key (none: duplicate),
-    an event without one owns the next unkeyed row (it is never a duplicate)."""
+def _rows(
+    conn: sqlite3.Connection, report: IngestReport
+) -> tuple[dict[str, tuple[int, bool]], list[tuple[int, bool]]]:
+    """(seq, stale) of the ingest call's ledger rows: by key, and those without one."""
     keyed: dict[str, tuple[int, bool]] = {}
     unkeyed: list[tuple[int, bool]] = []
     if report.last_seq is not None and report.accepted:
@@ -165,6 +226,21 @@ def _results(
                 unkeyed.append((seq, bool(stale)))
             else:
                 keyed[key] = (seq, bool(stale))
+    return keyed, unkeyed
+
+
+def _results(
+    conn: sqlite3.Connection,
+    report: IngestReport,
+    keys: list[str | None],
+    positions: list[int],
+    *,
+    ndjson: bool,
+) -> list[dict[str, Any]]:
+    """Match each event to its ledger row: one ingest call's rows are its last ``accepted``
+    sequence numbers; an event with an ``id`` owns the row with that key (none: duplicate),
+    an event without one owns the next unkeyed row (it is never a duplicate)."""
+    keyed, unkeyed = _rows(conn, report)
     errors = {error.line: error for error in report.errors}
     results: list[dict[str, Any]] = []
     next_unkeyed = iter(unkeyed)

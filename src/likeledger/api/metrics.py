@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .readmodel import Lag
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
@@ -16,12 +20,13 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 class Metrics:
     """The counters the API exposes at ``/metrics``."""
 
-    def __init__(self, head: Callable[[], int]) -> None:
+    def __init__(self, lag: Callable[[], Lag]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.ingested = Counter(
             "likeledger_events_ingested",
-            "Events given a sequence number (status: accepted or stale), or recognised as "
-            "duplicates, through POST /v1/events.",
+            "Events given a sequence number (status: accepted or stale), recognised as "
+            "duplicates, or appended for the projection workers (server mode), through "
+            "POST /v1/events.",
             ["status"],
             registry=self.registry,
         )
@@ -38,12 +43,17 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        lag = Gauge(
+        self._gauges(lag)
+
+    def _gauges(self, lag: Callable[[], Lag]) -> None:
+        """The projection lag, the min_seq waits and the ledger head."""
+        pending = Gauge(
             "likeledger_projection_lag_events",
-            "Accepted events not yet reflected in counts (0: SQLite applies them synchronously).",
+            "Events written but not yet reflected in counts (server mode on PostgreSQL; "
+            "0 on SQLite, which applies them synchronously).",
             registry=self.registry,
         )
-        lag.set(0)
+        pending.set_function(lambda: float(lag().pending))
         self.waiting = Gauge(
             "likeledger_min_seq_waiting",
             "Reads waiting for the ledger to reach their min_seq.",
@@ -54,7 +64,7 @@ class Metrics:
             "Sequence number of the last accepted event.",
             registry=self.registry,
         )
-        self.head.set_function(lambda: float(head()))
+        self.head.set_function(lambda: float(lag().ledger_head))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,22 +1,26 @@
-"""Read-only SQL over the core tables for what the Ledger API does not answer: video owners,
-a creator's videos, timelines (journal, hourly roll-ups, impressions) and ranking versions.
+"""The API's read model: what the ``Ledger`` API does not answer (video owners, a creator's
+videos, timelines, ranking versions, lag, token lookups), behind one small interface.
 
-It runs on its own SQLite connection with ``query_only`` set; it never writes. Use it from
-one thread (the server's event loop).
+One module per backend implements it: ``readmodel_sqlite.py`` (a ``query_only`` SQLite
+connection) and ``readmodel_postgres.py`` (server mode: reads follow the projection). Both
+answer in the API's sequence space: ``head()`` is the sequence number an answer reflects
+(SQLite: the ledger head; PostgreSQL: the last inbox position the projection applied), so a
+write's ``last_seq`` can be passed back as ``min_seq``. Use a read model from one thread (the
+server's event loop). The bucketing of timelines is shared here, on top of raw queries.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from ..rules import CAUSES
 from ..store.workingset import HOUR_MS
+
+if TYPE_CHECKING:
+    from ..ledger import Ledger
 
 VIDEO, CREATOR = 0, 1  # journal kinds (likeledger.store.workingset.KIND_CODES)
 BUCKETS = {"hour": HOUR_MS, "day": 24 * HOUR_MS}
@@ -54,6 +58,31 @@ class Account:
     total: int
 
 
+@dataclass(frozen=True, slots=True)
+class Lag:
+    """How far reads are behind writes: ``as_of`` (the API's sequence answers reflect),
+    ``written`` (the last sequence a write was given), ``ledger_head`` (the ledger's own
+    last seq) and ``pending`` (written, not yet reflected; always 0 on SQLite)."""
+
+    as_of: int
+    written: int
+    ledger_head: int
+    oldest_pending_s: float | None = None
+
+    @property
+    def pending(self) -> int:
+        return self.written - self.as_of
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of,
+            "written": self.written,
+            "pending": self.pending,
+            "ledger_head": self.ledger_head,
+            "oldest_pending_s": self.oldest_pending_s,
+        }
+
+
 @dataclass(slots=True)
 class Bucket:
     start: int
@@ -74,91 +103,78 @@ class Timeline:
     versions: list[tuple[int, str]]
 
 
-class ReadModel:
-    """Plain queries on one connection. ``snapshot()`` groups several into one read."""
+class ReadModel(ABC):
+    """Plain queries of one backend. ``snapshot()`` groups several into one read."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        conn.execute("PRAGMA query_only = ON")
-        self._versions: list[tuple[int, str]] = []
-        self._versions_seq = 0
+    @property
+    @abstractmethod
+    def ledger(self) -> Ledger:
+        """The reading ``Ledger`` (count, explain, visible) over the same database."""
 
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """One read transaction: every query inside sees the same ledger state."""
-        self.conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self.conn.execute("ROLLBACK")
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """One read transaction: every query inside sees the same state."""
 
+    @abstractmethod
     def head(self) -> int:
-        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM ledger").fetchone()[0])
+        """The sequence number answers read now reflect (the ``as_of`` of a response)."""
 
-    def owner(self, video: str) -> Owner | None:
-        row = self.conn.execute(
-            "SELECT v.id, u.name, v.deleted FROM videos v JOIN users u ON u.id = v.creator "
-            "WHERE v.name = ?",
-            (video,),
-        ).fetchone()
-        return None if row is None else Owner(row[0], row[1], bool(row[2]))
+    @abstractmethod
+    def lag(self) -> Lag:
+        """Reads versus writes: as_of, last written sequence, ledger head, pending."""
 
-    def account(self, name: str) -> Account | None:
-        row = self.conn.execute(
-            "SELECT id, status, total FROM users WHERE name = ?", (name,)
-        ).fetchone()
-        return None if row is None else Account(row[0], row[1], row[2])
+    @abstractmethod
+    def owner(self, video: str) -> Owner | None: ...
 
+    @abstractmethod
+    def account(self, name: str) -> Account | None: ...
+
+    @abstractmethod
     def videos_of(self, creator_id: int) -> list[VideoRow]:
-        rows = self.conn.execute(
-            "SELECT name, likes, deleted, visibility, moderation FROM videos WHERE creator = ? "
-            "ORDER BY likes DESC, name",
-            (creator_id,),
-        )
-        return [VideoRow(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+        """A creator's videos, most liked first (then by name)."""
 
+    @abstractmethod
     def top_creators(self, limit: int) -> list[tuple[str, int]]:
-        rows = self.conn.execute(
-            "SELECT u.name, u.total FROM users u WHERE u.status != 'deleted' "
-            "AND EXISTS (SELECT 1 FROM videos v WHERE v.creator = u.id) "
-            "ORDER BY u.total DESC, u.name LIMIT ?",
-            (limit,),
-        )
-        return [(name, total) for name, total in rows]
+        """(name, total) of live accounts with videos, largest total first."""
 
+    @abstractmethod
     def blocks(self, blocker: str, blocked: str) -> bool:
         """Whether ``blocker`` blocks ``blocked`` (one direction only)."""
-        row = self.conn.execute(
-            "SELECT 1 FROM blocks b JOIN users x ON x.id = b.blocker JOIN users y "
-            "ON y.id = b.blocked WHERE x.name = ? AND y.name = ?",
-            (blocker, blocked),
-        ).fetchone()
-        return row is not None
+
+    @abstractmethod
+    def token_scopes(self, digest: str) -> str | None:
+        """The space-separated scopes of the token with this SHA-256, or None."""
+
+    @abstractmethod
+    def hourly(self, kind: int, subject: int) -> list[tuple[int, int, int]]:
+        """(hour, cause code, delta) of a subject's journal, by hour."""
+
+    @abstractmethod
+    def hourly_impressions(self, kind: int, subject: int) -> list[tuple[int, int]]:
+        """(hour, impressions) of a video (kind 0) or all of a creator's videos (kind 1)."""
+
+    @abstractmethod
+    def versions(self) -> list[tuple[int, str]]:
+        """Every ``ranking.version`` event as (ts, version), by ts."""
+
+    @abstractmethod
+    def revive(self, *, force: bool = False) -> None:
+        """Reopen connections that a database restart broke (``force``: all of them, after
+        a storage error: a connection the server dropped may not know it yet)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
 
     def timeline(
         self, kind: int, subject: int, *, bucket_ms: int, since: int | None, until: int | None
     ) -> Timeline:
         """Likes over time of a video (kind 0) or a creator's total (kind 1), per bucket."""
-        buckets: dict[int, Bucket] = {}
-        before = 0
         lo = None if since is None else since - since % bucket_ms
-        for hour, cause, delta in self._hourly(kind, subject):
-            start = hour * HOUR_MS - (hour * HOUR_MS) % bucket_ms
-            if lo is not None and start < lo:
-                before += delta
-                continue
-            if until is not None and start >= until:
-                continue
-            slot = buckets.setdefault(start, Bucket(start))
-            side = slot.gains if delta > 0 else slot.losses
-            if delta:
-                name = CAUSES[cause]
-                side[name] = side.get(name, 0) + delta
-        for hour, count in self._impressions(kind, subject):
+        before, buckets = _journal_buckets(self.hourly(kind, subject), bucket_ms, lo, until)
+        for hour, count in self.hourly_impressions(kind, subject):
             start = hour * HOUR_MS - (hour * HOUR_MS) % bucket_ms
             if (lo is None or start >= lo) and (until is None or start < until):
-                slot = buckets.setdefault(start, Bucket(start))
-                slot.impressions += count
+                buckets.setdefault(start, Bucket(start)).impressions += count
         ordered = [buckets[key] for key in sorted(buckets)]
         value = before
         for slot in ordered:
@@ -166,46 +182,6 @@ class ReadModel:
             slot.likes = value
         versions = self._versions_between(ordered, bucket_ms, lo, until)
         return Timeline(bucket_ms, before, value, ordered, versions)
-
-    def _hourly(self, kind: int, subject: int) -> list[tuple[int, int, int]]:
-        # Subjects with many entries have hourly roll-ups (complete once present); the long
-        # tail is summed from the raw journal, which is small for them.
-        rows = self.conn.execute(
-            "SELECT hour, cause, delta FROM journal_hourly WHERE kind = ? AND subject = ? "
-            "ORDER BY hour",
-            (kind, subject),
-        ).fetchall()
-        if rows:
-            return rows
-        return self.conn.execute(
-            "SELECT ts / ?, cause, sum(delta) FROM journal WHERE kind = ? AND subject = ? "
-            "GROUP BY 1, 2 ORDER BY 1",
-            (HOUR_MS, kind, subject),
-        ).fetchall()
-
-    def _impressions(self, kind: int, subject: int) -> list[tuple[int, int]]:
-        if kind == VIDEO:
-            sql = "SELECT hour, sum(count) FROM impressions WHERE video = ? GROUP BY hour"
-        else:
-            sql = (
-                "SELECT i.hour, sum(i.count) FROM videos v JOIN impressions i ON i.video = v.id "
-                "WHERE v.creator = ? GROUP BY i.hour"
-            )
-        return self.conn.execute(sql, (subject,)).fetchall()
-
-    def versions(self) -> list[tuple[int, str]]:
-        """Every ``ranking.version`` event as (ts, version), by ts; read incrementally by seq."""
-        head = self.head()
-        if head > self._versions_seq:
-            rows = self.conn.execute(
-                "SELECT ts, payload FROM ledger WHERE seq > ? AND seq <= ? "
-                "AND type = 'ranking.version'",
-                (self._versions_seq, head),
-            ).fetchall()
-            self._versions.extend((ts, orjson.loads(payload)["version"]) for ts, payload in rows)
-            self._versions.sort()
-            self._versions_seq = head
-        return self._versions
 
     def _versions_between(
         self, buckets: list[Bucket], bucket_ms: int, lo: int | None, until: int | None
@@ -215,3 +191,24 @@ class ReadModel:
         first = buckets[0].start if lo is None else lo
         last = buckets[-1].start + bucket_ms if until is None else until
         return [(ts, name) for ts, name in self.versions() if first <= ts < last]
+
+
+def _journal_buckets(
+    rows: list[tuple[int, int, int]], bucket_ms: int, lo: int | None, until: int | None
+) -> tuple[int, dict[int, Bucket]]:
+    """The value before ``lo`` and the gains and losses per cause of each bucket."""
+    buckets: dict[int, Bucket] = {}
+    before = 0
+    for hour, cause, delta in rows:
+        start = hour * HOUR_MS - (hour * HOUR_MS) % bucket_ms
+        if lo is not None and start < lo:
+            before += delta
+            continue
+        if until is not None and start >= until:
+            continue
+        slot = buckets.setdefault(start, Bucket(start))
+        side = slot.gains if delta > 0 else slot.losses
+        if delta:
+            name = CAUSES[cause]
+            side[name] = side.get(name, 0) + delta
+    return before, buckets

@@ -79,8 +79,12 @@ class TimelineOut(BaseModel):
 class EventResultOut(BaseModel):
     index: int = Field(description="0-based position among the request's events.")
     line: int | None = Field(None, description="1-based line of an NDJSON body.")
-    status: Literal["accepted", "stale", "duplicate", "refused"]
-    seq: int | None = Field(None, description="Sequence number (accepted and stale).")
+    status: Literal["accepted", "stale", "duplicate", "refused", "appended"] = Field(
+        description="`appended`: server mode (PostgreSQL), stored for the projection workers."
+    )
+    seq: int | None = Field(
+        None, description="Sequence number (accepted and stale); inbox position (appended)."
+    )
     code: str | None = Field(None, description="Refusal code (SEMANTICS.md section 3).")
     message: str | None = None
 
@@ -91,6 +95,9 @@ class IngestOut(BaseModel):
     stale: int
     rejected: int
     last_seq: int | None = Field(description="Highest sequence number written by this request.")
+    appended: int | None = Field(
+        None, description="Server mode: events stored durably, decided later by projection."
+    )
     as_of: int
     results: list[EventResultOut]
     error: ErrorOut | None = Field(
@@ -117,6 +124,14 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     as_of: int
     projection_lag: int
+
+
+class StatusOut(BaseModel):
+    as_of: int = Field(description="The sequence reads reflect (PostgreSQL: projected position).")
+    written: int = Field(description="The last sequence given to a write (the inbox head).")
+    pending: int = Field(description="Written, not yet reflected in counts (0 on SQLite).")
+    ledger_head: int = Field(description="The ledger's own last sequence number.")
+    oldest_pending_s: float | None = Field(description="Age of the oldest pending event.")
 
 
 class MeOut(BaseModel):

@@ -1,27 +1,36 @@
-"""What one running app holds: the ledgers, connections, tokens, limiter and metrics.
+"""What one running app holds: the read model, the event sink, tokens, limiter and metrics.
 
-Thread rules (SQLite connections are not shared across threads at once):
-- ``reader``, ``model`` and ``tokens`` are used only on the event loop thread (async routes);
-- ``writer`` and ``ingest_conn`` are used only inside ``write_lock``, on a worker thread.
+The backend is chosen once, from the URL: a SQLite file (synchronous ingest) or
+``postgresql://`` (server mode: appends now, ``likeledger project --follow`` workers apply).
+
+Thread rules (connections are not shared across threads at once):
+- ``model`` (and its reading ``Ledger``) and ``tokens`` are used only on the event loop
+  thread (async routes);
+- ``sink`` is used only inside ``write_lock``, on a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..ledger import Ledger
 from ..store import sqlite_path
-from .auth import RateLimiter, TokenStore, ensure_table
+from .auth import RateLimiter, TokenStore, create_token, new_token
+from .ingest import EventSink, SQLiteSink
 from .metrics import Metrics
 from .readmodel import ReadModel
+from .readmodel_sqlite import SQLiteReadModel, connect
 from .settings import Settings
+
+__all__ = ["Services", "check_url", "connect", "database_path", "issue_token"]
 
 
 def database_path(url: str) -> str:
-    """The SQLite file behind ``url``; the server needs a file (several connections share it).
+    """The SQLite file behind ``url`` (several connections share it, so not ``:memory:``).
 
     Raises:
         ConfigError: the URL is not a SQLite file path.
@@ -32,48 +41,90 @@ def database_path(url: str) -> str:
     return path
 
 
-def connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 30000")
-    return conn
+def check_url(url: str) -> str | None:
+    """The SQLite path of ``url``, or None for a ``postgresql://`` URL (server mode).
+
+    Raises:
+        ConfigError: neither a SQLite file nor a PostgreSQL URL.
+    """
+    if url.split("://", 1)[0] in ("postgresql", "postgres"):
+        return None
+    return database_path(url)
+
+
+def issue_token(url: str, scopes: Iterable[str], label: str | None = None) -> str:
+    """Create a token in the ledger at ``url`` (creating the ledger if new); shown once."""
+    path = check_url(url)
+    if path is not None:
+        Ledger.open(path).close()  # create and migrate the ledger if it is new
+        conn = connect(path)
+        try:
+            return create_token(conn, scopes, label)
+        finally:
+            conn.close()
+    from .readmodel_postgres import add_token
+
+    token, digest, checked = new_token(scopes)
+    add_token(url, digest, checked, label, int(time.time() * 1000))
+    return token
+
+
+def _backend(url: str) -> tuple[ReadModel, EventSink]:
+    path = check_url(url)
+    if path is not None:
+        sink = SQLiteSink(path)  # creates the ledger and the token table first
+        return SQLiteReadModel(path), sink
+    from .ingest_postgres import PostgresSink
+    from .readmodel_postgres import PostgresReadModel
+
+    model = PostgresReadModel(url)  # creates the ledger and the token table first
+    return model, PostgresSink(url)
 
 
 @dataclass(slots=True)
 class Services:
-    path: str
+    url: str
     settings: Settings
-    writer: Ledger
-    write_lock: asyncio.Lock
-    ingest_conn: sqlite3.Connection
-    reader: Ledger
     model: ReadModel
+    sink: EventSink
+    write_lock: asyncio.Lock
     tokens: TokenStore
     limiter: RateLimiter
     metrics: Metrics
+    failed: bool = False  # a storage error: reconnect the model before the next request
+    sink_failed: bool = False  # ... and the sink before the next write
 
     @classmethod
     def open(cls, url: str, settings: Settings) -> Services:
         """Open everything for ``url`` (creating the ledger and the token table if needed)."""
-        path = database_path(url)
-        writer = Ledger.open(path)  # creates and migrates the ledger first
-        ingest_conn = connect(path)
-        ensure_table(ingest_conn)
-        model = ReadModel(connect(path))
+        model, sink = _backend(url)
         return cls(
-            path=path,
+            url=url,
             settings=settings,
-            writer=writer,
-            write_lock=asyncio.Lock(),
-            ingest_conn=ingest_conn,
-            reader=Ledger.open(path),
             model=model,
-            tokens=TokenStore(model.conn),
+            sink=sink,
+            write_lock=asyncio.Lock(),
+            tokens=TokenStore(model.token_scopes),
             limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
-            metrics=Metrics(model.head),
+            metrics=Metrics(model.lag),
         )
 
+    @property
+    def reader(self) -> Ledger:
+        """The reading ledger: count, explain, visible."""
+        return self.model.ledger
+
+    def revive(self) -> None:
+        """Reopen connections a database restart broke (a no-op on SQLite); after a
+        storage error all of them, since a dropped connection may not know it yet."""
+        force, self.failed = self.failed, False
+        self.sink_failed = self.sink_failed or force
+        try:
+            self.model.revive(force=force)
+        except BaseException:
+            self.failed = True
+            raise
+
     def close(self) -> None:
-        self.reader.close()
-        self.model.conn.close()
-        self.ingest_conn.close()
-        self.writer.close()
+        self.model.close()
+        self.sink.close()

@@ -39,7 +39,8 @@ async def explain(
     """Why total(creator) moved over [since, until): start, end and the sum per cause."""
     lo, hi = window(since, until)
     call.principal.require_creator(creator)
-    return call.services.reader.explain_creator(creator, lo, hi).to_json()
+    as_of = call.services.model.head()
+    return {**call.services.reader.explain_creator(creator, lo, hi).to_json(), "as_of": as_of}
 
 
 @router.get("/{creator}/videos", response_model=CreatorVideosOut, responses=ERRORS)

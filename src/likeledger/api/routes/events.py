@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...results import IngestReport
 from .. import ingest
 from ..deps import TIME_PATTERN, CallDep
 from ..schemas import ErrorOut, IngestOut
@@ -62,6 +61,10 @@ async def post_events(request: Request, call: CallDep) -> Any:
     or `refused` (with its SEMANTICS.md `code`). A body that is not valid JSON commits nothing
     (400). Otherwise valid events commit even when others are refused; when any event is
     malformed (`invalid_event`) the status is 422 and `error` names the first one.
+
+    Server mode (PostgreSQL): valid events are stored durably and get `appended` with `seq`,
+    their inbox position; projection workers decide them later (pass `last_seq` as a read's
+    `min_seq` to read your writes; `GET /v1/status` shows the lag).
     """
     services = call.services
     call.principal.require("ingest")
@@ -71,18 +74,26 @@ async def post_events(request: Request, call: CallDep) -> Any:
     # One ingest at a time on the writer's connection. A cancelled request still waits for
     # its worker thread (anyio does not abandon threads), so the lock covers the whole write.
     async with services.write_lock:
-        report, results = await run_in_threadpool(_ingest, services, body)
-    _count(services, report, results)
+        force, services.sink_failed = services.sink_failed, False
+        posted = await run_in_threadpool(_post, services.sink, body, force)
+    _count(services, posted)
+    return _response(posted, services.model.head())
+
+
+def _response(posted: ingest.Posted, as_of: int) -> Any:
+    """The body (200), or with a malformed event 422 naming the first one."""
     out: dict[str, Any] = {
-        "accepted": report.accepted,
-        "duplicates": report.duplicates,
-        "stale": report.stale,
-        "rejected": report.rejected,
-        "last_seq": report.last_seq,
-        "as_of": services.model.head(),
-        "results": results,
+        "accepted": posted.accepted,
+        "duplicates": posted.duplicates,
+        "stale": posted.stale,
+        "rejected": posted.rejected,
+        "last_seq": posted.last_seq,
+        "as_of": as_of,
+        "results": posted.results,
     }
-    bad = next((r for r in results if r.get("code") == "invalid_event"), None)
+    if posted.appended is not None:
+        out["appended"] = posted.appended
+    bad = next((r for r in posted.results if r.get("code") == "invalid_event"), None)
     if bad is None:
         return out
     out["error"] = {"error": "invalid_event", "detail": bad["message"], "index": bad["index"]}
@@ -92,20 +103,21 @@ async def post_events(request: Request, call: CallDep) -> Any:
     return JSONResponse(shaped, status_code=422)
 
 
-def _ingest(services: Services, body: ingest.Body) -> tuple[IngestReport, list[dict[str, Any]]]:
-    return ingest.run(services.writer, services.ingest_conn, body)
+def _post(sink: ingest.EventSink, body: ingest.Body, force: bool) -> ingest.Posted:
+    sink.revive(force=force)  # after a storage error: reconnect (or 503 while it is down)
+    return sink.post(body)
 
 
-def _count(services: Services, report: IngestReport, results: list[dict[str, Any]]) -> None:
+def _count(services: Services, posted: ingest.Posted) -> None:
     metrics = services.metrics
-    fresh = report.accepted - report.stale
     for status, n in (
-        ("accepted", fresh),
-        ("stale", report.stale),
-        ("duplicate", report.duplicates),
+        ("accepted", posted.accepted - posted.stale),
+        ("stale", posted.stale),
+        ("duplicate", posted.duplicates),
+        ("appended", posted.appended or 0),
     ):
         if n:
             metrics.ingested.labels(status).inc(n)
-    for result in results:
+    for result in posted.results:
         if result["status"] == "refused":
             metrics.refused.labels(result["code"]).inc()

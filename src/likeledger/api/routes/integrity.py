@@ -3,7 +3,8 @@
 ``GET /scan`` is a dry run; ``POST /apply`` scans and appends the flags; ``POST
 /campaigns/{id}/clear`` undoes a purge. Reports name accounts, so only ``admin`` may call.
 A scan reads through a ledger of its own on a worker thread (it may take seconds); apply
-and clear write through the server's writer, one at a time like ``POST /v1/events``.
+and clear write through the server's writer, one at a time like ``POST /v1/events``; in
+server mode (PostgreSQL) they answer 501: there, flags go through ``POST /v1/events``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from ..services import Services
 
 router = APIRouter(prefix="/v1/integrity", tags=["integrity"])
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (401, 403, 422, 429, 503)
+    code: {"model": ErrorOut} for code in (401, 403, 422, 429, 501, 503)
 }
 
 
 def _scan(services: Services, since: int | None, until: int | None) -> dict[str, Any]:
-    with Ledger.open(services.path) as ledger:
+    with Ledger.open(services.url) as ledger:
         return service.run_scan(ledger, since=since, until=until)
 
 
@@ -45,9 +46,10 @@ async def apply(call: CallDep, since: TimeParam = None, until: TimeParam = None)
     call.principal.require("admin")
     lo, hi = window(since, until)
     services = call.services
+    writer = services.sink.integrity_writer()  # 501 in server mode, before the scan
     report = await run_in_threadpool(_scan, services, lo, hi)
     async with services.write_lock:
-        applied = await run_in_threadpool(service.apply, services.writer, report)
+        applied = await run_in_threadpool(service.apply, writer, report)
     return {**applied, "as_of": services.model.head()}
 
 
@@ -56,6 +58,7 @@ async def clear(campaign: str, call: CallDep) -> dict[str, Any]:
     """Append `integrity.clear` for every flag of the campaign still in force."""
     call.principal.require("admin")
     services = call.services
+    writer = services.sink.integrity_writer()
     async with services.write_lock:
-        result = await run_in_threadpool(service.clear, services.writer, campaign)
+        result = await run_in_threadpool(service.clear, writer, campaign)
     return {**result, "as_of": services.model.head()}

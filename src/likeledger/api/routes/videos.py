@@ -56,8 +56,9 @@ async def count(video: str, call: ReadDep, viewer: Viewer | None = None) -> dict
     """likes(video) now, with `as_of`. With `viewer`: null likes and the reason when hidden."""
     services, principal = call.services, call.principal
     guard_video(principal, services.model, video)
-    result = services.reader.count(video)
-    out = result.to_json()
+    as_of = services.model.head()  # read first: the answer reflects at least as_of
+    out = services.reader.count(video).to_json()
+    out["as_of"] = as_of
     if viewer is not None:
         reason = visibility(services, principal, video, viewer)
         out.update(viewer=viewer, visible=reason is None, reason=reason)
@@ -77,7 +78,8 @@ async def explain(
     services, principal = call.services, call.principal
     lo, hi = window(since, until)
     guard_video(principal, services.model, video)
-    return services.reader.explain(video, lo, hi).to_json()
+    as_of = services.model.head()
+    return {**services.reader.explain(video, lo, hi).to_json(), "as_of": as_of}
 
 
 @router.get("/{video}/visible", response_model=VisibleOut, responses=ERRORS)
@@ -85,8 +87,8 @@ async def visible(video: str, viewer: Viewer, call: ReadDep) -> dict[str, Any]:
     """May `viewer` see the video, and if not, the first reason (SEMANTICS.md section 5)."""
     services, principal = call.services, call.principal
     guard_video(principal, services.model, video)
-    reason = visibility(services, principal, video, viewer)
     as_of = services.model.head()
+    reason = visibility(services, principal, video, viewer)
     return {
         "video": video,
         "viewer": viewer,
