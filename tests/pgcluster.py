@@ -14,7 +14,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 BIN = Path(os.environ.get("LIKELEDGER_PG_BIN", "/usr/lib/postgresql/15/bin"))
 INSTALL_HINT = (
@@ -90,7 +92,7 @@ class PgCluster:
         if self.root is None:
             return
         try:
-            self.down()
+            self.down("immediate")  # the data is thrown away: no shutdown checkpoint
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
@@ -141,3 +143,82 @@ class PgCluster:
                 return
             time.sleep(0.1)
         raise ClusterError(f"PostgreSQL did not become ready within {timeout:.0f} s")
+
+
+# Rows the migrations seed: reset in place when a database is emptied, never deleted. The
+# generation is bumped, not reset, so that a handle still open could never trust its cache.
+_SEEDED = {
+    "schema_version": [],
+    "ledger_meta": ["UPDATE ledger_meta SET head = 0, generation = generation + 1"],
+    "inbox_meta": ["UPDATE inbox_meta SET head = 0"],
+    "checkpoints": [
+        "DELETE FROM checkpoints WHERE name <> 'counts'",
+        "UPDATE checkpoints SET position = 0, seq = 0, at = now()",
+    ],
+}
+
+
+def _emptying_script(conn: Any) -> bytes:
+    """One round trip that empties every table of the current schema, as if just migrated."""
+    tables = conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+    ).fetchall()
+    statements = [
+        sql for (table,) in tables for sql in _SEEDED.get(table, [f"DELETE FROM {table}"])
+    ]
+    return ";\n".join(["BEGIN", *statements, "COMMIT"]).encode()
+
+
+def _admin(url: str) -> Any:
+    import psycopg
+
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute("SET synchronous_commit = off")  # emptying need not wait for the disk
+    return conn
+
+
+class PgPool:
+    """Migrated databases handed out round-robin, emptied before each use: about 5 ms, against
+    some 140 ms for a new database and its migrations.
+
+    ``size`` bounds how many ledgers one test may hold open at once: the one handed out
+    ``size`` calls ago is emptied and reused.
+    """
+
+    def __init__(self, cluster: PgCluster, size: int = 8) -> None:
+        self.cluster = cluster
+        self.urls: list[str] = []
+        self._admins: list[Any] = []  # one open connection per database, to empty it
+        self._script = b""
+        self._turn: Iterator[int] = itertools.cycle(range(size))
+
+    def fresh(self) -> str:
+        """The URL of an empty, migrated ledger database."""
+        turn = next(self._turn)
+        if turn == len(self.urls):
+            self.urls.append(self._migrated())
+            return self.urls[turn]
+        import psycopg
+
+        try:
+            self._admins[turn].execute(self._script)
+        except psycopg.OperationalError:  # the server was restarted (tests/pg does that)
+            self._admins[turn].close()
+            self._admins[turn] = _admin(self.urls[turn])
+            self._admins[turn].execute(self._script)
+        return self.urls[turn]
+
+    def _migrated(self) -> str:
+        from likeledger.ledger import Ledger
+
+        url = self.cluster.database()
+        Ledger.open(url).close()
+        self._admins.append(_admin(url))
+        self._script = self._script or _emptying_script(self._admins[-1])
+        return url
+
+    def close(self) -> None:
+        """Close the connections held to empty the databases."""
+        for admin in self._admins:
+            admin.close()
+        self._admins.clear()

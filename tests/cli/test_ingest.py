@@ -1,4 +1,10 @@
-"""`likeledger ingest` through the real entry point: --json shape, exit codes, bad input."""
+"""`likeledger ingest` through the real entry point: --json shape, exit codes, bad input.
+
+``db`` is a fresh ledger on each backend (a file, or a ``postgresql://`` URL). The tests of
+what goes wrong with a database *file* (missing folder, a directory, a corrupt file, the
+``<db>.lock`` file) are SQLite-only: PostgreSQL has no such file; its connection errors are
+tested in test_queries.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ledger_kit import like, pub, unlike
+from ledger_kit import Backend, like, pub, unlike
 from likeledger.events import MAX_LINE_BYTES
 
 from .runner import likeledger, write_events
@@ -16,8 +22,9 @@ REPORT_KEYS = {"accepted", "duplicates", "stale", "rejected", "errors"}
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "ledger.db"
+def db(backend: Backend) -> str:
+    """A fresh, empty ledger location on the session's backend."""
+    return backend.fresh()
 
 
 @pytest.fixture
@@ -32,19 +39,19 @@ def good(tmp_path: Path) -> Path:
     )
 
 
-def _likes(db: Path, video: str = "v") -> int:
+def _likes(db: str, video: str = "v") -> int:
     result = likeledger("count", video, "--json", db=db)
     assert result.code == 0, result.err
     return int(result.json()["likes"])
 
 
-def test_ingest_json_has_exactly_the_contract_keys(db: Path, good: Path) -> None:
+def test_ingest_json_has_exactly_the_contract_keys(db: str, good: Path) -> None:
     """SEMANTICS.md section 7: {"accepted", "duplicates", "stale", "rejected", "errors"}."""
     result = likeledger("ingest", good, "--json", db=db)
     assert set(result.json()) == REPORT_KEYS
 
 
-def test_ingest_json_counts(db: Path, good: Path) -> None:
+def test_ingest_json_counts(db: str, good: Path) -> None:
     result = likeledger("ingest", good, "--json", db=db)
     assert result.code == 0
     body = result.json()
@@ -58,7 +65,7 @@ def test_ingest_json_counts(db: Path, good: Path) -> None:
     assert _likes(db) == 2
 
 
-def test_ingest_is_human_readable_without_json(db: Path, good: Path) -> None:
+def test_ingest_is_human_readable_without_json(db: str, good: Path) -> None:
     result = likeledger("ingest", good, db=db)
     assert result.code == 0
     assert "accepted 4" in result.out
@@ -67,7 +74,7 @@ def test_ingest_is_human_readable_without_json(db: Path, good: Path) -> None:
     assert "rejected 0" in result.out
 
 
-def test_refusals_exit_1_after_committing_the_rest(db: Path, tmp_path: Path) -> None:
+def test_refusals_exit_1_after_committing_the_rest(db: str, tmp_path: Path) -> None:
     path = write_events(
         tmp_path / "mixed.jsonl",
         pub("v", "c", 1),
@@ -86,7 +93,7 @@ def test_refusals_exit_1_after_committing_the_rest(db: Path, tmp_path: Path) -> 
     assert _likes(db) == 1
 
 
-def test_errors_are_printed_with_line_numbers(db: Path, tmp_path: Path) -> None:
+def test_errors_are_printed_with_line_numbers(db: str, tmp_path: Path) -> None:
     path = write_events(tmp_path / "in.jsonl", pub("v", "c", 1), b"", like("a", "nope", 2))
     result = likeledger("ingest", path, db=db)
     assert result.code == 1
@@ -94,7 +101,7 @@ def test_errors_are_printed_with_line_numbers(db: Path, tmp_path: Path) -> None:
     assert "'nope'" in result.err
 
 
-def test_several_files_number_lines_per_file_and_name_the_file(db: Path, tmp_path: Path) -> None:
+def test_several_files_number_lines_per_file_and_name_the_file(db: str, tmp_path: Path) -> None:
     first = write_events(tmp_path / "a.jsonl", pub("v", "c", 1), like("x", "nope", 2))
     second = write_events(tmp_path / "b.jsonl", b"{", like("y", "v", 3), like("z", "nope", 3))
     result = likeledger("ingest", first, second, "--json", db=db)
@@ -111,13 +118,13 @@ def test_several_files_number_lines_per_file_and_name_the_file(db: Path, tmp_pat
     assert f"{second}:line 1: invalid_event" in human.err
 
 
-def test_a_single_file_has_no_file_key(db: Path, tmp_path: Path) -> None:
+def test_a_single_file_has_no_file_key(db: str, tmp_path: Path) -> None:
     path = write_events(tmp_path / "a.jsonl", b"{")
     errors = likeledger("ingest", path, "--json", db=db).json()["errors"]
     assert [set(e) for e in errors] == [{"line", "code", "message"}]
 
 
-def test_stdin_as_dash(db: Path) -> None:
+def test_stdin_as_dash(db: str) -> None:
     data = b"".join(orjson.dumps(e) + b"\n" for e in (pub("v", "c", 1), like("a", "v", 2)))
     result = likeledger("ingest", "-", "--json", db=db, stdin=data + b"{bad\n")
     assert result.code == 1
@@ -127,14 +134,14 @@ def test_stdin_as_dash(db: Path) -> None:
     assert _likes(db) == 1
 
 
-def test_empty_stdin_prints_a_note_and_exits_0(db: Path) -> None:
+def test_empty_stdin_prints_a_note_and_exits_0(db: str) -> None:
     result = likeledger("ingest", "-", "--json", db=db, stdin=b"")
     assert result.code == 0
     assert "empty" in result.err
     assert result.json()["accepted"] == 0
 
 
-def test_stdin_and_a_file_together(db: Path, tmp_path: Path) -> None:
+def test_stdin_and_a_file_together(db: str, tmp_path: Path) -> None:
     path = write_events(tmp_path / "more.jsonl", like("b", "v", 3))
     stdin = orjson.dumps(pub("v", "c", 1)) + b"\n"
     result = likeledger("ingest", "-", path, "--json", db=db, stdin=stdin)
@@ -143,26 +150,27 @@ def test_stdin_and_a_file_together(db: Path, tmp_path: Path) -> None:
     assert _likes(db) == 1
 
 
+BAD_INPUT: list[dict[str, object] | bytes] = [
+    pub("v", "c", 1),
+    b'{"type": "like", "ts": 2, "user": "a", "video": "v"',  # malformed JSON
+    like("a1", "v", 2),
+    {"type": "liked", "ts": 2, "user": "a", "video": "v"},  # unknown type
+    like("a2", "v", 2),
+    {"type": "like", "ts": "yesterday", "user": "a", "video": "v"},  # bad ts
+    {"type": "like", "ts": 2, "user": ["a"], "video": "v"},  # wrong field type
+    {"type": "impressions", "ts": 2, "video": "v", "count": -3},
+    orjson.dumps(like("o", "v", 5, pad="x" * (MAX_LINE_BYTES + 10))),  # oversized
+    b"\x89PNG\r\x1a\x00\x00\x00\rIHDR\xff\xd8\xff",  # binary garbage
+    b"[1, 2, 3]",
+    b"   ",
+    like("a3", "v", 2),
+]
+
+
 def test_bad_input_each_gets_a_clear_message_and_valid_events_commit(
-    db: Path, tmp_path: Path
+    db: str, tmp_path: Path
 ) -> None:
-    oversized = orjson.dumps(like("o", "v", 5, pad="x" * (MAX_LINE_BYTES + 10)))
-    path = write_events(
-        tmp_path / "bad.jsonl",
-        pub("v", "c", 1),
-        b'{"type": "like", "ts": 2, "user": "a", "video": "v"',  # malformed JSON
-        like("a1", "v", 2),
-        {"type": "liked", "ts": 2, "user": "a", "video": "v"},  # unknown type
-        like("a2", "v", 2),
-        {"type": "like", "ts": "yesterday", "user": "a", "video": "v"},  # bad ts
-        {"type": "like", "ts": 2, "user": ["a"], "video": "v"},  # wrong field type
-        {"type": "impressions", "ts": 2, "video": "v", "count": -3},
-        oversized,
-        b"\x89PNG\r\x1a\x00\x00\x00\rIHDR\xff\xd8\xff",  # binary garbage
-        b"[1, 2, 3]",
-        b"   ",
-        like("a3", "v", 2),
-    )
+    path = write_events(tmp_path / "bad.jsonl", *BAD_INPUT)
     result = likeledger("ingest", path, "--json", db=db)
     assert result.code == 1
     body = result.json()
@@ -181,7 +189,7 @@ def test_bad_input_each_gets_a_clear_message_and_valid_events_commit(
     assert _likes(db) == 3
 
 
-def test_a_huge_line_is_refused_and_the_next_line_still_read(db: Path, tmp_path: Path) -> None:
+def test_a_huge_line_is_refused_and_the_next_line_still_read(db: str, tmp_path: Path) -> None:
     huge = b'{"type": "like", "pad": "' + b"y" * (5 * 1024 * 1024) + b'"}'
     path = write_events(tmp_path / "huge.jsonl", pub("v", "c", 1), huge, like("a", "v", 2))
     body = likeledger("ingest", path, "--json", db=db).json()
@@ -198,7 +206,7 @@ def _exactly(size: int) -> bytes:
 
 @pytest.mark.parametrize("ending", [b"\n", b"\r\n", b""])
 def test_a_line_of_exactly_64_kib_is_accepted_whatever_its_line_ending(
-    db: Path, tmp_path: Path, ending: bytes
+    db: str, tmp_path: Path, ending: bytes
 ) -> None:
     """Lines *over* 64 KiB are refused; the line terminator is not part of the line."""
     path = tmp_path / "edge.jsonl"
@@ -208,7 +216,7 @@ def test_a_line_of_exactly_64_kib_is_accepted_whatever_its_line_ending(
 
 
 @pytest.mark.parametrize("ending", [b"\n", b""])
-def test_a_line_one_byte_over_64_kib_is_refused(db: Path, tmp_path: Path, ending: bytes) -> None:
+def test_a_line_one_byte_over_64_kib_is_refused(db: str, tmp_path: Path, ending: bytes) -> None:
     path = tmp_path / "edge.jsonl"
     path.write_bytes(orjson.dumps(pub("v", "c", 1)) + b"\n" + _exactly(MAX_LINE_BYTES + 1) + ending)
     result = likeledger("ingest", path, "--json", db=db)
@@ -217,7 +225,7 @@ def test_a_line_one_byte_over_64_kib_is_refused(db: Path, tmp_path: Path, ending
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
-def test_an_empty_file_prints_a_note_and_exits_0(db: Path, tmp_path: Path, content: bytes) -> None:
+def test_an_empty_file_prints_a_note_and_exits_0(db: str, tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_bytes(content)
     result = likeledger("ingest", path, "--json", db=db)
@@ -229,7 +237,7 @@ def test_an_empty_file_prints_a_note_and_exits_0(db: Path, tmp_path: Path, conte
 
 
 def test_a_missing_file_exits_2_before_anything_is_ingested(
-    db: Path, good: Path, tmp_path: Path
+    db: str, good: Path, tmp_path: Path
 ) -> None:
     missing = tmp_path / "missing.jsonl"
     result = likeledger("ingest", good, missing, db=db)
@@ -240,7 +248,7 @@ def test_a_missing_file_exits_2_before_anything_is_ingested(
 
 
 def test_a_directory_exits_2_before_anything_is_ingested(
-    db: Path, good: Path, tmp_path: Path
+    db: str, good: Path, tmp_path: Path
 ) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -251,7 +259,7 @@ def test_a_directory_exits_2_before_anything_is_ingested(
     assert likeledger("count", "v", db=db).code == 1
 
 
-def test_ingest_needs_a_file(db: Path) -> None:
+def test_ingest_needs_a_file(db: str) -> None:
     result = likeledger("ingest", db=db)
     assert result.code == 2
     assert "FILES" in result.err

@@ -1,28 +1,30 @@
-"""`likeledger reconcile` through the real entry point: exit codes, repair, --json shape."""
+"""`likeledger reconcile` through the real entry point: exit codes, repair, --json shape,
+on a ledger in a file and at a ``postgresql://`` URL (drift is injected with each backend's
+own SQL, through ``probe_at``)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from ledger_kit import like, pub
+from ledger_kit import Backend, like, probe_at, pub
 
 from .runner import likeledger, write_events
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "ledger.db"
+def db(backend: Backend, tmp_path: Path) -> str:
+    """c's video v with two likes (seq 2 and 3)."""
+    where = backend.fresh()
     events = write_events(
         tmp_path / "e.jsonl", pub("v", "c", 1), like("a", "v", 2), like("b", "v", 3)
     )
-    assert likeledger("ingest", events, db=path).code == 0
-    return path
+    assert likeledger("ingest", events, db=where).code == 0
+    return where
 
 
-def test_a_healthy_ledger_reconciles_with_exit_0(db: Path) -> None:
+def test_a_healthy_ledger_reconciles_with_exit_0(db: str) -> None:
     result = likeledger("reconcile", "--json", db=db)
     assert result.code == 0
     body = result.json()
@@ -34,9 +36,9 @@ def test_a_healthy_ledger_reconciles_with_exit_0(db: Path) -> None:
     assert "0 drifted" in human.out
 
 
-def test_drift_exits_1_without_repair_and_repair_fixes_it(db: Path) -> None:
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE videos SET likes = 7 WHERE name = 'v'")
+def test_drift_exits_1_without_repair_and_repair_fixes_it(db: str) -> None:
+    with probe_at(db) as damage:
+        damage.add_likes("v", 5)
     result = likeledger("reconcile", "--json", db=db)
     assert result.code == 1
     drift = result.json()["drift"]
@@ -54,18 +56,15 @@ def test_drift_exits_1_without_repair_and_repair_fixes_it(db: Path) -> None:
     assert "repair" not in likeledger("explain", "v", "--json", db=db).json()["changes"]
 
 
-def test_repair_of_the_journal_is_explained(db: Path) -> None:
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM journal WHERE seq = 3")
-        conn.execute("DELETE FROM journal_hourly")
-        conn.execute(
-            "INSERT INTO journal_hourly SELECT kind, subject, ts / 3600000, cause, sum(delta), "
-            "count(*) FROM journal GROUP BY kind, subject, ts / 3600000, cause"
-        )
+def test_repair_of_the_journal_is_explained(db: str) -> None:
+    with probe_at(db) as damage:  # lose b's like (seq 3) from both journals
+        assert damage.lose_entry("video", "v", 3) == damage.lose_entry("creator", "c", 3) == 1
     human = likeledger("reconcile", "--repair", db=db)
     assert human.code == 0
     assert "repaired" in human.out
     body = likeledger("explain", "v", "--json", db=db).json()
     assert body["changes"] == {"like": 1, "repair": 1}
     assert (body["start"], body["end"]) == (0, 2)
+    total = likeledger("explain", "--creator", "c", "--json", db=db).json()
+    assert total["changes"] == {"like": 1, "repair": 1}
     assert likeledger("reconcile", db=db).code == 0

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger_kit import answers, journal_multiset, snapshot
 from likeledger.ledger import Ledger
+from pgcluster import PgPool
 from properties.streams import HOUR, lines_of, streams
-
-from .kit import answers, emptied, journal_multiset, snapshot
 
 pytestmark = pytest.mark.postgres
 JUNK = [b"{", b"", b'{"type": "like", "ts": 1.5, "user": "u0", "video": "v0"}']
@@ -31,10 +31,10 @@ knobs = st.fixed_dictionaries(
 @settings(max_examples=30)
 @given(stream=streams(), knob=knobs)
 def test_sqlite_and_postgres_agree(
-    pg_module_url: str, stream: list[dict[str, Any]], knob: Any
+    pg_pool: PgPool, stream: list[dict[str, Any]], knob: Any
 ) -> None:
     lines = lines_of(stream, junk=JUNK)
-    url = emptied(pg_module_url)
+    url = pg_pool.fresh()
     batch = knob.pop("batch_size")
     with Ledger.open(":memory:", **knob) as lite, Ledger.open(url, **knob) as pg:
         reports = [ledger.ingest(lines, batch_size=batch) for ledger in (lite, pg)]

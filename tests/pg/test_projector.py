@@ -18,14 +18,13 @@ import orjson
 import psycopg
 import pytest
 
+from ledger_kit import answers, snapshot
 from likeledger import projector
 from likeledger.errors import StorageError
 from likeledger.ledger import Ledger
 from likeledger.store.postgres import PostgresStore
 from likeledger.store.postgres_sql import Checkpoint, write_checkpoint
 from pgcluster import PgCluster
-
-from .kit import answers, snapshot
 
 pytestmark = pytest.mark.postgres
 EXAMPLES = sorted(Path(__file__).parents[2].joinpath("examples").glob("*.jsonl"))

@@ -1,16 +1,19 @@
-"""Properties over random event streams: incremental == from scratch, journals add up,
-and how a stream is delivered (batches, retries, replays, reopening) changes nothing."""
+"""Properties over random event streams, on either backend: incremental == from scratch,
+journals add up, and how a stream is delivered (batches, retries, replays, reopening)
+changes nothing.
+
+Each test runs its hypothesis search inside the test (``check``) so that the number of
+examples can depend on the backend (``Backend.examples``: fewer on PostgreSQL).
+"""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger_kit import journal, journal_sums, stored_counts
+from ledger_kit import Backend, Window, journal, journal_sums, probe, snapshot, stored_counts
 from likeledger.ledger import Ledger
 from likeledger.results import IngestReport
 from likeledger.rules import CAUSES
@@ -18,29 +21,14 @@ from likeledger.rules import CAUSES
 from .streams import HOUR, lines_of, streams
 
 JUNK = [b"{", b"", b"\xff\xfe", b'{"type": "like", "ts": 1.5, "user": "u0", "video": "v0"}']
+Stream = list[dict[str, Any]]
 
 
-def _ingest(stream: list[dict[str, Any]], batch_size: int = 10_000) -> tuple[Ledger, IngestReport]:
-    return _ingest_lines(lines_of(stream, junk=JUNK), batch_size)
-
-
-def _ingest_lines(lines: list[bytes], batch_size: int = 10_000) -> tuple[Ledger, IngestReport]:
-    ledger = Ledger.open(":memory:")
-    return ledger, ledger.ingest(lines, batch_size=batch_size)
-
-
-def _snapshot(ledger: Ledger) -> dict[str, Any]:
-    """Everything observable, by external names: ledger rows, journal, counts, state."""
-    conn = ledger.store.conn
-    return {
-        "ledger": conn.execute("SELECT seq, key, type, ts, payload, stale FROM ledger").fetchall(),
-        "journal": journal(ledger),
-        "counts": stored_counts(ledger),
-        "users": sorted(conn.execute("SELECT name, status, flagged FROM users").fetchall()),
-        "videos": sorted(
-            conn.execute("SELECT name, visibility, moderation, deleted FROM videos").fetchall()
-        ),
-    }
+def _ingest(backend: Backend, stream: Stream, *, fast: bool = False) -> tuple[Ledger, IngestReport]:
+    """A fresh ledger with ``stream`` (and junk lines) in it: in one batch on the plain path,
+    in batches of 7 with every shortcut forced on (``fast``)."""
+    ledger = backend.open("file" if fast else "memory", fast=fast)
+    return ledger, ledger.ingest(lines_of(stream, junk=JUNK), batch_size=7 if fast else 10_000)
 
 
 def _report(report: IngestReport) -> tuple[Any, ...]:
@@ -66,28 +54,17 @@ def _assert_healthy(ledger: Ledger) -> None:
     assert report.events == ledger.head()
 
 
-def _fast_ledger(folder: str) -> Ledger:
-    """A file ledger with every shortcut forced on: set-based account-wide cascades for any
-    account with a like, hourly roll-ups for any subject with an entry."""
-    return Ledger.open(
-        str(Path(folder) / "fast.db"), durable=False, flip_threshold=1, rollup_from=1
-    )
-
-
-@given(streams(), st.booleans())
-def test_incremental_counts_equal_the_from_scratch_recompute(
-    stream: list[dict[str, Any]], fast: bool
-) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        if fast:
-            ledger = _fast_ledger(folder)
-            report = ledger.ingest(lines_of(stream, junk=JUNK), batch_size=7)
-        else:
-            ledger, report = _ingest(stream)
+def test_incremental_counts_equal_the_from_scratch_recompute(backend: Backend) -> None:
+    @backend.examples()
+    @given(streams(), st.booleans())
+    def check(stream: Stream, fast: bool) -> None:
+        ledger, report = _ingest(backend, stream, fast=fast)
         _check_incremental(ledger, report, stream)
 
+    check()
 
-def _check_incremental(ledger: Ledger, report: IngestReport, stream: list[dict[str, Any]]) -> None:
+
+def _check_incremental(ledger: Ledger, report: IngestReport, stream: Stream) -> None:
     with ledger:
         assert report.accepted == ledger.head()
         assert report.stale <= report.accepted
@@ -119,24 +96,21 @@ bounds = st.one_of(
 )
 
 
-@given(streams(), st.lists(st.tuples(bounds, bounds), min_size=1, max_size=6), st.booleans())
-def test_explain_windows_add_up(
-    stream: list[dict[str, Any]], windows: list[tuple[int | None, int | None]], fast: bool
-) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        if fast:
-            ledger = _fast_ledger(folder)
-            ledger.ingest(lines_of(stream, junk=JUNK))
-        else:
-            ledger, _ = _ingest(stream)
+def test_explain_windows_add_up(backend: Backend) -> None:
+    @backend.examples()
+    @given(streams(), st.lists(st.tuples(bounds, bounds), min_size=1, max_size=6), st.booleans())
+    def check(stream: Stream, windows: list[Window], fast: bool) -> None:
+        ledger, _ = _ingest(backend, stream, fast=fast)
         _check_windows(ledger, windows)
 
+    check()
 
-def _check_windows(ledger: Ledger, windows: list[tuple[int | None, int | None]]) -> None:
+
+def _check_windows(ledger: Ledger, windows: list[Window]) -> None:
     with ledger:
         live, _dead, totals = stored_counts(ledger)
         rows = journal(ledger)
-        statuses = dict(ledger.store.conn.execute("SELECT name, status FROM users").fetchall())
+        statuses = {name: status for name, status, _flagged in probe(ledger).users()}
         subjects = [("video", v, n) for v, n in live.items()] + [
             ("creator", c, n) for c, n in totals.items() if statuses[c] != "deleted"
         ]
@@ -160,82 +134,98 @@ def _check_windows(ledger: Ledger, windows: list[tuple[int | None, int | None]])
                     assert exp.end == current
 
 
-@given(streams())
-def test_batch_size_changes_nothing(stream: list[dict[str, Any]]) -> None:
-    """Batches of 1, 7 and 10000 lines, in memory (inline commits) and in a file (pipelined
-    commits: batch N+1 is decided while batch N is committed), all end identical."""
-    lines = lines_of(stream, junk=JUNK)
-    outcomes = []
-    with tempfile.TemporaryDirectory() as folder:
-        for size in (1, 7, 10_000):
-            for url in (":memory:", str(Path(folder) / f"b{size}.db")):
-                with Ledger.open(url, durable=False) as ledger:
-                    report = ledger.ingest(lines, batch_size=size)
-                    outcomes.append((_report(report), _snapshot(ledger)))
-    assert all(outcome == outcomes[0] for outcome in outcomes[1:])
+def test_batch_size_changes_nothing(backend: Backend) -> None:
+    """Batches of 1, 7 and 10000 lines, inline (SQLite in memory) and pipelined (batch N+1
+    is decided while batch N is committed), all end identical."""
 
-
-@given(streams(all_ids=True))
-def test_every_line_twice_changes_nothing(stream: list[dict[str, Any]]) -> None:
-    lines = lines_of(stream, junk=JUNK)
-    once, single = _ingest_lines(lines)
-    twice, double = _ingest_lines([line for line in lines for _ in range(2)])
-    with once, twice:
-        assert _snapshot(twice) == _snapshot(once)
-        assert double.accepted == single.accepted
-        assert double.stale == single.stale
-        assert double.duplicates == single.accepted + 2 * single.duplicates
-        assert double.rejected == 2 * single.rejected
-        _assert_healthy(twice)
-
-
-@given(streams(all_ids=True))
-def test_ingesting_the_same_stream_twice_changes_nothing(stream: list[dict[str, Any]]) -> None:
-    ledger, first = _ingest(stream)
-    with ledger:
-        # lines that were accepted or duplicates the first time are duplicates now
-        refused = {e.line for e in first.errors}
+    @backend.examples()
+    @given(streams())
+    def check(stream: Stream) -> None:
         lines = lines_of(stream, junk=JUNK)
-        kept = [line for n, line in enumerate(lines, 1) if n not in refused]
-        again = ledger.ingest(lines)
-        assert again.duplicates >= first.accepted + first.duplicates
+        outcomes = []
+        for size in (1, 7, 10_000):
+            for commit in backend.commits:
+                with backend.open(commit) as ledger:
+                    report = ledger.ingest(lines, batch_size=size)
+                    outcomes.append((_report(report), snapshot(ledger)))
+        assert all(outcome == outcomes[0] for outcome in outcomes[1:])
 
-    # without the refused lines the stream replays to the same ledger, and a second
-    # replay is all duplicates
-    clean = Ledger.open(":memory:")
-    reference, _ = _ingest(stream)
-    with clean, reference:
+    check()
+
+
+def test_every_line_twice_changes_nothing(backend: Backend) -> None:
+    @backend.examples()
+    @given(streams(all_ids=True))
+    def check(stream: Stream) -> None:
+        lines = lines_of(stream, junk=JUNK)
+        with backend.open("memory") as once, backend.open("memory") as twice:
+            single = once.ingest(lines)
+            double = twice.ingest([line for line in lines for _ in range(2)])
+            assert snapshot(twice) == snapshot(once)
+            assert double.accepted == single.accepted
+            assert double.stale == single.stale
+            assert double.duplicates == single.accepted + 2 * single.duplicates
+            assert double.rejected == 2 * single.rejected
+            _assert_healthy(twice)
+
+    check()
+
+
+def test_ingesting_the_same_stream_twice_changes_nothing(backend: Backend) -> None:
+    @backend.examples()
+    @given(streams(all_ids=True))
+    def check(stream: Stream) -> None:
+        ledger, first = _ingest(backend, stream)
+        with ledger:
+            # lines that were accepted or duplicates the first time are duplicates now
+            refused = {e.line for e in first.errors}
+            lines = lines_of(stream, junk=JUNK)
+            kept = [line for n, line in enumerate(lines, 1) if n not in refused]
+            again = ledger.ingest(lines)
+            assert again.duplicates >= first.accepted + first.duplicates
+        _check_replay(backend, stream, kept)
+
+    check()
+
+
+def _check_replay(backend: Backend, stream: Stream, kept: list[bytes]) -> None:
+    """Without the refused lines the stream replays to the same ledger, and a second replay
+    is all duplicates."""
+    reference, _ = _ingest(backend, stream)
+    with reference, backend.open("memory") as clean:
         replay = clean.ingest(kept)
         assert replay.rejected == 0
-        assert _snapshot(clean) == _snapshot(reference)
-        before = _snapshot(clean)
+        assert snapshot(clean) == snapshot(reference)
+        before = snapshot(clean)
         second = clean.ingest(kept)
         assert (second.accepted, second.rejected) == (0, 0)
         assert second.duplicates == len([line for line in kept if line.strip()])
-        assert _snapshot(clean) == before
+        assert snapshot(clean) == before
 
 
-@given(streams(), st.data())
-def test_reopening_and_a_second_writer_change_nothing(
-    stream: list[dict[str, Any]], data: st.DataObject
-) -> None:
-    """Split the stream into chunks fed alternately through two handles on one file,
+def test_reopening_and_a_second_writer_change_nothing(backend: Backend) -> None:
+    """Split the stream into chunks fed alternately through two handles on one ledger,
     reopening one of them halfway: the row caches must never serve stale state."""
-    lines = lines_of(stream)
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(lines)), max_size=4)))
-    chunks = [lines[a:b] for a, b in zip([0, *cuts], [*cuts, len(lines)], strict=True)]
-    reference, _ = _ingest(stream)
-    with tempfile.TemporaryDirectory() as folder:
-        path = str(Path(folder) / "l.db")
-        handles = [Ledger.open(path, durable=False), Ledger.open(path, durable=False)]
+
+    @backend.examples()
+    @given(streams(), st.data())
+    def check(stream: Stream, data: st.DataObject) -> None:
+        lines = lines_of(stream)
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(lines)), max_size=4)))
+        chunks = [lines[a:b] for a, b in zip([0, *cuts], [*cuts, len(lines)], strict=True)]
+        url = backend.fresh()
+        handles = [Ledger.open(url, durable=False), Ledger.open(url, durable=False)]
         for n, chunk in enumerate(chunks):
             if n == len(chunks) // 2:
                 handles[0].close()
-                handles[0] = Ledger.open(path, durable=False)
+                handles[0] = Ledger.open(url, durable=False)
             handles[n % 2].ingest(chunk, batch_size=5)
         for handle in handles:
             handle.close()
-        with Ledger.open(path) as merged, reference:
-            assert _snapshot(merged)["counts"] == _snapshot(reference)["counts"]
-            assert _snapshot(merged)["journal"] == _snapshot(reference)["journal"]
+        with Ledger.open(url) as merged, backend.open("memory") as reference:
+            reference.ingest(lines)
+            assert snapshot(merged)["counts"] == snapshot(reference)["counts"]
+            assert snapshot(merged)["journal"] == snapshot(reference)["journal"]
             _assert_healthy(merged)
+
+    check()

@@ -15,6 +15,7 @@ from ledger_kit import (
     journal_sums,
     like,
     moderate,
+    probe,
     pub,
     status,
     stored_counts,
@@ -368,23 +369,12 @@ def test_likes_of_a_removed_video_count_for_the_video_not_the_total(world: Ledge
     _consistent(world)
 
 
-def _rebuild_hourly(ledger: Ledger) -> None:
-    conn = ledger.store.conn
-    conn.execute("DELETE FROM journal_hourly")
-    conn.execute(
-        "INSERT INTO journal_hourly (kind, subject, hour, cause, delta, entries) "
-        "SELECT kind, subject, ts / 3600000, cause, sum(delta), count(*) FROM journal "
-        "GROUP BY kind, subject, ts / 3600000, cause"
-    )
-
-
 def test_repair_writes_entries_where_the_journal_disagrees(world: Ledger) -> None:
-    conn = world.store.conn
     (seq,) = [
         s for s, t, _ts, d, _ in world.events() if t == "like" and d == {"user": "b", "video": "v2"}
     ]
-    conn.execute("DELETE FROM journal WHERE seq = ?", (seq,))  # lose b's like on v2
-    _rebuild_hourly(world)
+    damage = probe(world)  # lose b's like on v2 from both journals (and their roll-ups)
+    assert damage.lose_entry("video", "v2", seq) == damage.lose_entry("creator", "c", seq) == 1
     report = world.reconcile()
     assert {(d.kind, d.subject, d.stored, d.expected, d.journal) for d in report.drift} == {
         ("video", "v2", 1, 1, 0),
@@ -405,8 +395,8 @@ def test_repair_writes_entries_where_the_journal_disagrees(world: Ledger) -> Non
 
 
 def test_repair_of_a_wrong_counter_sets_it_without_a_journal_entry(world: Ledger) -> None:
-    world.store.conn.execute("UPDATE videos SET likes = likes + 5 WHERE name = 'v1'")
-    world.store.conn.execute("UPDATE users SET total = 0 WHERE name = 'd'")
+    probe(world).add_likes("v1", 5)
+    probe(world).add_total("d", -1)
     before = journal(world)
     report = world.reconcile(repair=True)
     assert {(d.kind, d.subject, d.stored, d.expected, d.journal) for d in report.drift} == {

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from ledger_kit import block, entries_of_last, feed, follow, journal, like, pub, status, unlike
+from ledger_kit import (
+    Backend,
+    block,
+    entries_of_last,
+    feed,
+    follow,
+    journal,
+    like,
+    pub,
+    status,
+    unlike,
+)
 from likeledger.ledger import Ledger
 
 
@@ -149,8 +160,8 @@ def test_events_without_id_are_never_duplicates(world: Ledger) -> None:
     assert (report.accepted, report.duplicates) == (2, 0)
 
 
-def test_ids_are_remembered_across_reopening(tmp_path: object) -> None:
-    path = f"sqlite:///{tmp_path}/l.db"
+def test_ids_are_remembered_across_reopening(backend: Backend) -> None:
+    path = backend.fresh()
     with Ledger.open(path) as first:
         feed(first, pub("v", "c", 1, id_="p"), like("u", "v", 2, id_="l"))
     with Ledger.open(path) as again:

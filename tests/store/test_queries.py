@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger_kit import ev, feed, like, moderate, pub, status, total
+from ledger_kit import Backend, ev, feed, like, moderate, probe, pub, status, total
 from likeledger.errors import ConfigError, LedgerError, UnknownVideo, VideoDeleted
 from likeledger.ledger import Ledger
 
@@ -64,6 +64,8 @@ def test_a_deactivated_creator_keeps_counts(ledger: Ledger) -> None:
     assert ledger.visible("v", "a").reason == "creator_inactive"
 
 
+# Choosing the database: SQLite paths and URL forms (SQLite-only by nature) and what goes
+# wrong with a URL; the environment variable on both backends.
 @pytest.mark.parametrize("form", ["plain", "url"])
 def test_open_a_file_and_reopen_it(tmp_path: Path, form: str) -> None:
     path = tmp_path / "ledger.db"
@@ -79,12 +81,14 @@ def test_open_a_file_and_reopen_it(tmp_path: Path, form: str) -> None:
 
 
 def test_open_uses_likeledger_db_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LIKELEDGER_DB", str(tmp_path / "env.db"))
+    url = backend.fresh()
+    monkeypatch.setenv("LIKELEDGER_DB", url)
     with Ledger.open() as opened:
-        feed(opened, pub("v", "c", 1))
-    assert (tmp_path / "env.db").is_file()
+        feed(opened, pub("v", "c", 1), like("a", "v", 2))
+    with Ledger.open(url) as named:
+        assert (named.head(), named.count("v").likes) == (2, 1)
 
 
 def test_open_defaults_to_likeledger_db_here(
@@ -181,8 +185,7 @@ def test_impressions_and_ranking_versions_change_no_count(ledger: Ledger) -> Non
         ev("follow", 6, follower="a", followee="c"),
     )
     assert ledger.explain("v").changes == before
-    rows = ledger.store.conn.execute("SELECT sum(count) FROM impressions").fetchone()
-    assert rows == (1000,)
+    assert probe(ledger).impressions() == 1000
 
 
 def test_the_latest_instants_are_explained_or_refused(ledger: Ledger) -> None:
