@@ -19,6 +19,7 @@ ACTIONS: Final = ("remove", "restrict", "restore")
 STATUSES: Final = ("active", "deactivated", "suspended", "banned", "deleted")
 MAX_ID_LENGTH: Final = 200
 MAX_LINE_BYTES: Final = 64 * 1024
+MAX_COUNT: Final = 10**12  # per impressions event: hourly sums stay far inside 64 bits
 
 Checker = Callable[[str, Any], Any]
 
@@ -41,6 +42,8 @@ def _identifier(name: str, value: Any) -> str:
         raise InvalidEvent(
             f"field {name!r} must be a string of 1-{MAX_ID_LENGTH} characters, got {_show(value)}"
         )
+    if "\x00" in value:  # no database keeps NUL in a text key intact
+        raise InvalidEvent(f"field {name!r} must not contain the NUL character (U+0000)")
     return value
 
 
@@ -53,14 +56,16 @@ def _text(name: str, value: Any) -> str:
 def _number(name: str, value: object) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidEvent(f"field {name!r} must be a number, got {_show(value)}")
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)  # 1.0 and 1 are the same JSON number: same content, same duplicate
     return value
 
 
 def _count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidEvent(f"field {name!r} must be an integer >= 0, got {_show(value)}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise InvalidEvent(
+            f"field {name!r} must be an integer from 0 to {MAX_COUNT}, got {_show(value)}"
+        )
     return value
 
 
@@ -206,6 +211,9 @@ def _plain_pair(obj: dict[str, Any]) -> Event | None:
         and 0 < len(user) <= MAX_ID_LENGTH
         and 0 < len(video) <= MAX_ID_LENGTH
         and (key is None or (type(key) is str and 0 < len(key) <= MAX_ID_LENGTH))
+        and "\x00" not in user
+        and "\x00" not in video
+        and (key is None or "\x00" not in key)
     ):
         return Event(obj["type"], ts, key, {"user": user, "video": video})
     return None
