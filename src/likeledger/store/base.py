@@ -16,6 +16,7 @@ from .workingset import WorkingSet
 if TYPE_CHECKING:
     from ..engine import AccountFlip
     from ..events import Event
+    from ..recompute import Truth
 
 
 class BatchPipeline(Protocol):
@@ -64,6 +65,10 @@ class Store(Protocol):
 
     def ledger_rows(self) -> Iterator[tuple[int, str, int, bytes, bool]]:
         """(seq, type, ts, payload, stale) of every accepted event, in ledger order."""
+        ...
+
+    def recompute_bulk(self) -> Truth:
+        """Every count and total recomputed from the ledger set-based (likeledger.bulk)."""
         ...
 
     def journal_sums(self) -> dict[tuple[int, int], int]:

@@ -25,6 +25,7 @@ from psycopg import conninfo
 from ..engine import AccountFlip
 from ..errors import ConfigError, StorageError
 from ..events import Event
+from ..recompute import Truth
 from .base import BatchPipeline
 from .pipeline import threaded
 from .postgres_queries import PostgresQueries
@@ -264,3 +265,9 @@ class PostgresStore(PostgresQueries):
     @property
     def rollup_from(self) -> int:
         return self.cache.rollup_from
+
+    def recompute_bulk(self) -> Truth:
+        """Every count and total recomputed from the ledger set-based (likeledger.bulk)."""
+        from ..bulk.postgres import recompute_url  # duckdb is imported only when needed
+
+        return recompute_url(self.url, self.conn)
