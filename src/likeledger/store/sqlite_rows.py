@@ -213,15 +213,11 @@ def run_account_flip(
     )
     conn.execute(f"UPDATE users SET {flip.column} = ? WHERE id = ?", (flip.value, uid))
     # entries: the subject's journal entry count once this event's entry is written.
-    # Keyed by video id, so the updates and journal inserts below walk their B-trees in order.
     conn.execute(
-        "CREATE TEMP TABLE flip_videos (subject INTEGER PRIMARY KEY, creator INTEGER, "
-        "in_total INTEGER, entries INTEGER)"
-    )
-    conn.execute(
-        "INSERT INTO flip_videos SELECT v.id, v.creator, (v.moderation IS NOT 'removed'), "
-        "v.entries + 1 FROM likes l JOIN videos v ON v.id = l.video "
-        "WHERE l.user = ? AND l.liked = 1 AND l.flagged = 0 AND v.deleted = 0 ORDER BY 1",
+        "CREATE TEMP TABLE flip_videos AS SELECT l.video AS subject, v.creator AS creator, "
+        "(v.moderation IS NOT 'removed') AS in_total, v.entries + 1 AS entries "
+        "FROM likes l JOIN videos v ON v.id = l.video "
+        "WHERE l.user = ? AND l.liked = 1 AND l.flagged = 0 AND v.deleted = 0",
         (uid,),
     )
     conn.execute(
@@ -231,8 +227,8 @@ def run_account_flip(
         (delta,),
     )
     conn.execute(
-        "UPDATE videos SET likes = likes + ?, entries = f.entries "
-        "FROM flip_videos f WHERE videos.id = f.subject",
+        "UPDATE videos SET likes = likes + ?, entries = entries + 1 "
+        "WHERE id IN (SELECT subject FROM flip_videos)",
         (delta,),
     )
     conn.execute(
@@ -242,7 +238,7 @@ def run_account_flip(
     # Journal rows and hourly roll-ups: one per video (delta each), one per creator (summed).
     conn.execute(
         "INSERT INTO journal (kind, subject, ts, seq, delta, cause) "
-        "SELECT 0, subject, ?, ?, ?, ? FROM flip_videos ORDER BY subject",
+        "SELECT 0, subject, ?, ?, ?, ? FROM flip_videos",
         (ts, seq, delta, cause),
     )
     conn.execute(
