@@ -237,7 +237,7 @@ def decide_batch(
         if flips is not None and item.type in _ACCOUNT_WIDE:
             flip = engine.account_flip(ws, item)
             store, threshold = flips
-            if flip is not None and store.liked_count(flip.user.id) >= threshold:
+            if flip is not None and store.liked_count(flip.user.id, threshold) >= threshold:
                 report.rejected = len(report.errors)
                 return report, batch[index:], flip
         outcome = engine.apply(ws, item)

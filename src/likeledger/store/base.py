@@ -92,8 +92,9 @@ class Store(Protocol):
         """(ts, version) of every ranking.version before ``until``, oldest first."""
         ...
 
-    def liked_count(self, uid: int) -> int:
-        """Stored liked edges of one account: decides when a set-based cascade pays."""
+    def liked_count(self, uid: int, at_most: int | None = None) -> int:
+        """Stored liked edges of one account, counted up to ``at_most``: decides when a
+        set-based cascade pays."""
         ...
 
     def apply_account_flip(self, event: Event, flip: AccountFlip) -> int:

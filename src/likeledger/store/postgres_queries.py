@@ -135,7 +135,7 @@ class PostgresQueries:
     def user_totals(self) -> list[tuple[int, str, int]]:
         return self._all("SELECT user_id, name, total FROM users")
 
-    def liked_count(self, uid: int) -> int:
+    def liked_count(self, uid: int, at_most: int | None = None) -> int:
         """Stored liked edges of one account (decides when a set-based cascade pays).
 
         Answered from the deciding batch's prefetch when it has the account (it prefetches
@@ -148,6 +148,8 @@ class PostgresQueries:
         conn = self._reader or self.conn
         with translate_errors("reading"):
             row = conn.execute(
-                "SELECT count(*) FROM likes WHERE user_id = %s AND liked", (uid,)
+                "SELECT count(*) FROM (SELECT 1 FROM likes WHERE user_id = %s AND liked "
+                "LIMIT %s) AS capped",
+                (uid, at_most),
             ).fetchone()
         return int(row[0]) if row else 0

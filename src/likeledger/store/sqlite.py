@@ -272,18 +272,16 @@ class SQLiteStore:
             (prefix, prefix + "\U0010ffff"),
         ).fetchall()
 
-    def liked_count(self, uid: int) -> int:
-        """Stored liked edges of one account (decides when a set-based cascade pays).
+    def liked_count(self, uid: int, at_most: int | None = None) -> int:
+        """Stored liked edges of one account, up to ``at_most`` (decides when a set-based
+        cascade pays; a 100k-like account need not be counted to the end).
 
         Asked while a batch may be committing on the writer connection: read through the
         reader, or this would wait for that commit.
         """
         conn = self._reader or self.conn
-        return int(
-            conn.execute(
-                "SELECT count(*) FROM likes WHERE user = ? AND liked = 1", (uid,)
-            ).fetchone()[0]
-        )
+        sql = "SELECT count(*) FROM (SELECT 1 FROM likes WHERE user = ? AND liked = 1 LIMIT ?)"
+        return int(conn.execute(sql, (uid, -1 if at_most is None else at_most)).fetchone()[0])
 
     def apply_account_flip(self, event: Event, flip: AccountFlip) -> int:
         """Apply an account-wide flip in one set-based transaction; returns its sequence number.
