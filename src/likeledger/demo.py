@@ -1,13 +1,20 @@
 """``make demo``: simulate a month of a mid-size platform into demo.db, then tell four
 creators' like-count stories (every cause, the exposure analysis, what to do) and write a
 self-contained HTML report. Options shrink it for tests: ``python -m likeledger.demo --help``.
+
+The platform's integrity team is the fake-like detector (issue 4): the simulator flags no
+one itself; every ``--sweep-days`` simulated days, and once more at the end, the demo runs
+``likeledger integrity scan --apply`` (the same service code) at the simulated time.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -15,13 +22,15 @@ from .errors import QueryError
 from .ledger import Ledger
 from .narrative import advice_lines, explanation_lines, exposure_advice
 from .report import Section, render
-from .results import Explanation, IngestReport
+from .results import IngestReport
 from .rules import CAUSES
-from .sim import SimConfig, Simulation
+from .sim import Scenario, SimConfig, Simulation
 from .sim.command import _progress, _tracked
+from .sim.executor import Event
 from .times import MAX_TS, format_ts
 
 DAY = 86_400_000
+HOUR = 3_600_000
 WEEK = 7 * DAY
 PICKS = (
     ("hit by a bot purge", "integrity_flag"),
@@ -39,25 +48,82 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--videos", type=int, default=3_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--bot-campaigns", type=int, default=4)
+    parser.add_argument(
+        "--sweep-days", type=int, default=10, help="days between integrity sweeps (and the end)"
+    )
     return parser.parse_args(argv)
 
 
-def _simulate(ledger: Ledger, sim: Simulation, console: Console) -> IngestReport:
+@dataclass
+class Outcome:
+    """What a demo run did: the simulation (with its truth) and each integrity sweep's
+    applied report (``likeledger integrity scan --apply --json``), in order."""
+
+    sim: Simulation
+    sweep_days: int = 10
+    sweeps: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Hours:
+    """The simulated stream cut at hour boundaries: ``until(h)`` yields the events of the
+    run's first ``h`` hours that were not yet taken."""
+
+    def __init__(self, sim: Simulation, events: Iterator[Event]) -> None:
+        self.sim, self.events, self.held = sim, events, list[Event]()
+
+    def until(self, hours: int) -> Iterator[Event]:
+        yield from self.held
+        self.held = []
+        for event in self.events:
+            if self.sim.hours_done > hours:  # the first event of a later hour: keep it
+                self.held = [event]
+                return
+            yield event
+
+
+def _simulate(ledger: Ledger, outcome: Outcome, console: Console) -> IngestReport:
+    """Ingest the run, sweeping for fake likes every ``sweep_days`` days and at the end."""
+    sim, every = outcome.sim, max(1, outcome.sweep_days) * 24
+    stops = [*range(every, sim.total_hours, every), sim.total_hours]
+    report = IngestReport()
     with _progress(console, disable=False) as bar:
-        task = bar.add_task("simulate", total=sim.total_hours, events=0)
-        return ledger.ingest_objects(_tracked(sim, bar, task))
+        stream = _Hours(
+            sim, _tracked(sim, bar, bar.add_task("simulate", total=sim.total_hours, events=0))
+        )
+        for hours in stops:
+            report.merge(ledger.ingest_objects(stream.until(hours)))
+            outcome.sweeps.append(_sweep(ledger, sim.config.start + hours * HOUR, console))
+    return report
 
 
-def _pick(ledger: Ledger) -> list[tuple[str, str]]:
-    """Creators whose totals lost the most to each headline cause (all different)."""
+def _sweep(ledger: Ledger, at: int, console: Console) -> dict[str, Any]:
+    """The integrity team's sweep at simulated time ``at``: scan, then apply the flags, as
+    ``likeledger integrity scan --apply`` does (one line for the platform, none per account)."""
+    from .integrity import service  # numpy/scipy load only here
+
+    began = time.perf_counter()
+    report = service.apply(ledger, service.run_scan(ledger), clock=lambda: at / 1000)
+    report["at"] = at
+    removed = sum(row["likes_lost"] for row in report["impact"]["videos"])
+    console.print(
+        f"integrity sweep {format_ts(at)[:10]}: {len(report['campaigns'])} campaigns, "
+        f"{len(report['flags'])} flags, {removed:,} likes removed "
+        f"({time.perf_counter() - began:.1f} s)"
+    )
+    return report
+
+
+def _pick(ledger: Ledger) -> list[tuple[str, str, str]]:
+    """Creators whose totals lost the most to each headline cause (all different), with
+    the story's title and the cause."""
     by_cause: dict[str, list[tuple[int, str]]] = {}
     for name, cause, delta in ledger.store.creator_causes():  # type: ignore[attr-defined]
         by_cause.setdefault(CAUSES[cause], []).append((delta, name))
-    chosen: list[tuple[str, str]] = []
+    chosen: list[tuple[str, str, str]] = []
     for title, cause in PICKS:
         for _, name in sorted(by_cause.get(cause, [])):
-            if name not in {c for _, c in chosen} and _alive(ledger, name):
-                chosen.append((title, name))
+            if name not in {c for _, c, _ in chosen} and _alive(ledger, name):
+                chosen.append((title, name, cause))
                 break
     return chosen
 
@@ -123,45 +189,39 @@ def _uid(ledger: Ledger, creator: str) -> int:
         return 0 if user is None else user.id
 
 
-def _focus(exp: Explanation, start: int, until: int) -> int:
-    """The start of the week ending with the window (enough to show the exposure story)."""
-    return max(start + WEEK, until - WEEK) if exp.changes else start
+def _focus(ledger: Ledger, creator: str, cause: str, start: int, until: int) -> int:
+    """The start of the week that shows the headline: the week ending the day after the
+    creator's biggest daily loss to ``cause`` (a bot purge lands on a sweep's day), but at
+    least a week into the run so the exposure analysis has a week before to compare with."""
+    journal, _ = ledger.store.daily(1, _uid(ledger, creator))  # type: ignore[attr-defined]
+    losses = [(int(delta), int(day)) for day, code, delta in journal if CAUSES[code] == cause]
+    if not losses or min(losses)[0] >= 0:
+        return max(start + WEEK, until - WEEK)
+    day = min(losses)[1]
+    return max(start + WEEK, min((day + 1) * DAY - WEEK, until - WEEK))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m likeledger.demo``: the whole demo; exit status 0."""
+    run(argv)
+    return 0
+
+
+def run(argv: list[str] | None = None) -> Outcome:
+    """The whole demo; returns the run and its integrity sweeps (for tests)."""
     args = _arguments(argv)
     console = Console()
     db = Path(args.db)
     for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         leftover.unlink(missing_ok=True)
-    config = SimConfig(
-        seed=args.seed,
-        users=args.users,
-        videos=args.videos,
-        days=args.days,
-        bot_campaigns=args.bot_campaigns,
-    )
+    config = _config(args)
     began = time.perf_counter()
-    sim = Simulation(config)
+    outcome = Outcome(Simulation(config), sweep_days=args.sweep_days)
     with Ledger.open(str(db)) as ledger:
-        report = _simulate(ledger, sim, console)
-        elapsed = time.perf_counter() - began
-        console.print(
-            f"{report.accepted + report.duplicates + report.rejected:,} events in {elapsed:.0f} s: "
-            f"{report.accepted:,} accepted ({report.stale:,} stale), "
-            f"{report.duplicates:,} duplicates, {report.rejected:,} refused → {db}"
-        )
+        report = _simulate(ledger, outcome, console)
+        _ingested(console, report, time.perf_counter() - began, db)
         start, end = config.start, config.start + args.days * DAY
-        sections = []
-        for title, creator in _pick(ledger):
-            probe = ledger.explain_creator(creator, start, end)
-            sections.append(_story(ledger, title, creator, start, end, _focus(probe, start, end)))
-        ranking = _ranking_pick(ledger, {s.title.split(":")[0] for s in sections}, start)
-        if ranking is not None:
-            title, creator, live = ranking
-            sections.append(_story(ledger, title, creator, start, end, live))
-        for section in sections:
-            print("\n" + "\n".join(section.lines))
+        sections = _sections(ledger, start, end)
         summary = _platform(ledger)
         print("\n" + "\n".join(summary))
         drift = ledger.reconcile()
@@ -175,7 +235,43 @@ def main(argv: list[str] | None = None) -> int:
     )
     Path(args.report).write_text(page, encoding="utf-8")
     console.print(f"report: {Path(args.report).resolve()}  (opens offline)")
-    return 0
+    return outcome
+
+
+def _ingested(console: Console, report: IngestReport, seconds: float, db: Path) -> None:
+    console.print(
+        f"{report.accepted + report.duplicates + report.rejected:,} events in {seconds:.0f} s: "
+        f"{report.accepted:,} accepted ({report.stale:,} stale), "
+        f"{report.duplicates:,} duplicates, {report.rejected:,} refused → {db}"
+    )
+
+
+def _config(args: argparse.Namespace) -> SimConfig:
+    """The run: the simulator flags no one (the detector's sweeps are the integrity team),
+    and its farms are 50 fresh accounts (plus hijacked real ones) strong."""
+    return SimConfig(
+        seed=args.seed,
+        users=args.users,
+        videos=args.videos,
+        days=args.days,
+        bot_campaigns=args.bot_campaigns,
+        scenario=Scenario(bots_per_campaign=50, bots_flagged=0.0),
+    )
+
+
+def _sections(ledger: Ledger, start: int, end: int) -> list[Section]:
+    """The four creators' stories, printed and returned for the report."""
+    sections = []
+    for title, creator, cause in _pick(ledger):
+        focus = _focus(ledger, creator, cause, start, end)
+        sections.append(_story(ledger, title, creator, start, end, focus))
+    ranking = _ranking_pick(ledger, {s.title.split(":")[0] for s in sections}, start)
+    if ranking is not None:
+        title, creator, live = ranking
+        sections.append(_story(ledger, title, creator, start, end, live))
+    for section in sections:
+        print("\n" + "\n".join(section.lines))
+    return sections
 
 
 def _platform(ledger: Ledger) -> list[str]:

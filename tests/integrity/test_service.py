@@ -135,3 +135,23 @@ def test_the_cli_scan_apply_and_clear(tmp_path: Path) -> None:
     assert run("scan", "--json")["flags"] == []
     cleared = run("clear", applied["campaigns"][0]["id"], "--json")
     assert cleared["cleared"] == 30
+
+
+def test_impact_leaves_out_likes_a_block_already_sets_aside(tmp_path: Path) -> None:
+    """bot0 blocked the creator of v100: its like there no longer counts, so the purge cannot
+    take it, and the reported impact says so; the counts still fall by exactly the impact."""
+    with _open(tmp_path) as ledger:
+        block = {"type": "block", "ts": T0 + 9 * 24 * HOUR, "blocker": "bot0", "blocked": "c4"}
+        assert ledger.ingest_objects([block]).rejected == 0
+        before = stored_counts(ledger)
+        report = service.run_scan(ledger)
+        assert {f["user"] for f in report["flags"]} == {f"bot{i}" for i in range(30)}
+        lost = {row["video"]: row["likes_lost"] for row in report["impact"]["videos"]}
+        assert lost["v100"] == 29  # v100 is c4's (100 % 12 == 4)
+        assert lost["v101"] == 30
+        service.apply(ledger, report, clock=lambda: T0 / 1000 + 10 * 86400)
+        live, _, totals = stored_counts(ledger)
+        for video, n in lost.items():
+            assert live[video] == before[0][video] - n
+        for row in report["impact"]["creators"]:
+            assert totals[row["creator"]] == before[2][row["creator"]] - row["likes_lost"]

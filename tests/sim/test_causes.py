@@ -36,6 +36,25 @@ def test_bot_purge(small_run: Run) -> None:
     assert _gained(truth)["integrity_clear"] > 0  # some appeals succeed
 
 
+def test_bot_farms_leave_a_block_the_detector_can_find(small_run: Run) -> None:
+    """Each farm hits several videos (at least the detector's 5) of its customer creators, from
+    all its accounts within a couple of hours: the accounts x videos block of issue 4."""
+    truth = small_run.sim.truth
+    farms = [i for i in truth.incidents if i["kind"] == "bot_campaign"]
+    assert farms
+    for farm in farms:
+        assert len(farm["videos"]) >= 5
+        creators = {truth.user_names[truth.creator_of[int(v[1:])]] for v in farm["videos"]}
+        assert creators == set(farm["creators"])
+        likes = [
+            e
+            for e in small_run.events
+            if e["type"] == "like" and e["video"] in farm["videos"] and farm["ts"] <= e["ts"]
+        ]
+        window = [e for e in likes if e["ts"] < farm["ts"] + 2 * 3_600_000]
+        assert len({e["user"] for e in window}) >= farm["fakes"]
+
+
 def test_moderation_removal_and_restore(small_run: Run) -> None:
     actions = Counter(e["action"] for e in small_run.events if e["type"] == "moderation")
     assert actions["remove"]

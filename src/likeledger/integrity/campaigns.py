@@ -63,7 +63,7 @@ class Columns:
     count: I64
 
 
-def _owned(core: I64, cols: Columns) -> I64:
+def owned_columns(core: I64, cols: Columns) -> I64:
     """Columns the block owns: at least half of their likes are block edges (HoloScope's
     contrast). Popular columns that bots merely camouflage on are not owned."""
     col, k = np.unique(cols.of_like[core], return_counts=True)
@@ -74,7 +74,7 @@ def _owned(core: I64, cols: Columns) -> I64:
 def owns_its_columns(core: I64, cols: Columns) -> bool:
     """True when most of a block's edges lie in columns it owns. A block that merely shares
     popular columns with everyone else (camouflage, heavy users) is not a campaign."""
-    owned = _owned(core, cols)
+    owned = owned_columns(core, cols)
     return 2 * int(np.isin(cols.of_like[core], owned).sum()) >= core.size
 
 
@@ -121,7 +121,14 @@ def _flag_rows(table: LikeTable, d: Draft, policy: Policy) -> I64:
 
 
 def draft(
-    table: LikeTable, core: I64, *, cols: Columns, density: float, burst: float, policy: Policy
+    table: LikeTable,
+    core: I64,
+    *,
+    cols: Columns,
+    density: float,
+    burst: float,
+    policy: Policy,
+    lead: I64 | None = None,
 ) -> Draft | None:
     """A campaign draft from the table rows of one block, or None if it is too small.
 
@@ -132,8 +139,11 @@ def draft(
         density: the block's density (its score).
         burst: the block's mean burst score.
         policy: sizes, the hijack rule and the expansion rule.
+        lead: rows of the densest block when `core` joins several; only the columns it owns
+            set the targets, the window and the expansion (the other blocks add accounts), so
+            a farm's camouflage sessions never stretch it over other farms' camouflage.
     """
-    owned = _owned(core, cols)
+    owned = owned_columns(core if lead is None else lead, cols)
     in_owned = core[np.isin(cols.of_like[core], owned)]
     timed = in_owned if in_owned.size else core
     start, end = int(table.ts[timed].min()), int(table.ts[timed].max())
@@ -171,6 +181,25 @@ def merge(groups: list[I64], *, overlap: float = 0.3) -> list[list[int]]:
     for i in range(len(groups)):
         out.setdefault(root(i), []).append(i)
     return list(out.values())
+
+
+def assign(groups: list[I64], *, overlap: float = 0.3) -> list[list[int]]:
+    """Indexes of account sets grouped greedily in the given order (densest first): each joins
+    the group it shares most accounts with if they share `overlap` of the smaller, else starts
+    one. Unlike `merge` a set never joins two groups: a small piece touching two farms (their
+    hijacked accounts meeting on camouflage) goes to one of them, and the farms stay apart."""
+    members: list[I64] = []
+    out: list[list[int]] = []
+    for i, accounts in enumerate(groups):
+        shared = [np.intersect1d(accounts, m, assume_unique=True).size for m in members]
+        best = int(np.argmax(shared)) if shared else -1
+        if best >= 0 and shared[best] >= overlap * min(accounts.size, members[best].size):
+            out[best].append(i)
+            members[best] = np.union1d(members[best], accounts)
+        else:
+            out.append([i])
+            members.append(accounts)
+    return out
 
 
 def _names(names: tuple[str, ...] | None, idx: I64) -> list[str]:

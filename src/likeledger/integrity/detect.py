@@ -1,8 +1,9 @@
 """The two detectors: `scan` (time-aware, burst-weighted Fraudar) and `scan_plain` (baseline).
 
 `scan` peels account sessions x (video, episode) with Fraudar's 1/log(d + c) popularity weights
-scaled by each episode's HoloScope-style burst score (a calm episode keeps 10%), then turns the
-blocks into campaigns. `scan_plain` peels accounts x videos with the plain Fraudar weights only.
+scaled by each episode's HoloScope-style burst score (a calm episode keeps 10%), cuts each block
+along the columns it owns (so farms meeting on camouflage come apart), then turns the pieces into
+campaigns. `scan_plain` peels accounts x videos with the plain Fraudar weights only.
 Both are pure functions of the like table.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from likeledger.integrity import campaigns as cmp
 from likeledger.integrity.fraudar import Block, Graph, column_weights, find_blocks
@@ -98,30 +101,78 @@ def _temporal_graph(table: LikeTable, ep: Episodes, cfg: ScanConfig) -> tuple[Gr
     return Graph(session, col, weight, n_sessions, ep.n), rows
 
 
+Core = tuple[I64, float]  # graph edge ids of a candidate campaign, and its density
+
+
+def _pieces(graph: Graph, rows: I64, block: Block, cols: cmp.Columns) -> list[Core]:
+    """A temporal block cut along its own columns: the connected pieces of its sessions x the
+    columns it owns (HoloScope's contrast, see campaigns.owns_its_columns), each with every block
+    edge of its sessions and its own density. Two farms whose sessions meet only on popular
+    camouflage columns peel as one block; cut there, each farm is a piece that owns its targets."""
+    inside = np.flatnonzero(np.isin(graph.rows, block.rows) & np.isin(graph.cols, block.cols))
+    if inside.size == 0:
+        return []
+    owned = np.isin(graph.cols[inside], cmp.owned_columns(rows[inside], cols))
+    r, c = graph.rows[inside], graph.cols[inside]
+    sess, r_idx = np.unique(r, return_inverse=True)
+    col, c_idx = np.unique(c[owned], return_inverse=True)
+    n = sess.size + col.size
+    adj = coo_matrix((np.ones(c_idx.size), (r_idx[owned], c_idx + sess.size)), shape=(n, n))
+    _, label = connected_components(adj, directed=False)
+    has_owned = np.bincount(r_idx[owned], minlength=sess.size) > 0
+    part = np.where(has_owned[r_idx], label[r_idx], -1)  # sessions with no owned edge leave
+    out = []
+    for k in np.unique(part[part >= 0]).tolist():
+        edges = inside[part == k]
+        size = np.unique(graph.rows[edges]).size + np.unique(graph.cols[edges]).size
+        out.append((edges, float(graph.weights[edges].sum() / size)))
+    return out
+
+
+def _cores(
+    graph: Graph, rows: I64, blocks: list[Block], cols: cmp.Columns, *, temporal: bool, tau: float
+) -> list[Core]:
+    """Graph edge ids and density of each candidate campaign. Temporal blocks are cut into
+    pieces (`_pieces`) and a piece must stay at least `tau` dense and own its columns; the
+    plain baseline keeps its blocks whole."""
+    if not temporal:
+        return [
+            (np.flatnonzero(np.isin(graph.rows, b.rows) & np.isin(graph.cols, b.cols)), b.density)
+            for b in blocks
+        ]
+    pieces = [p for b in blocks for p in _pieces(graph, rows, b, cols)]
+    return [
+        (edges, density)
+        for edges, density in pieces
+        if density >= tau and cmp.owns_its_columns(rows[edges], cols)
+    ]
+
+
 def _drafts(
     table: LikeTable,
     graph: Graph,
     rows: I64,
-    blocks: list[Block],
+    cores: list[Core],
     burst: F64,
     cols: cmp.Columns,
     policy: cmp.Policy,
 ) -> list[cmp.Draft]:
-    """One draft per group of blocks sharing accounts; `rows` maps graph edges to table rows."""
-    cores, users, dens, bursts = [], [], [], []
-    for b in blocks:
-        inside = np.isin(graph.rows, b.rows) & np.isin(graph.cols, b.cols)
-        if policy.expand and not cmp.owns_its_columns(rows[inside], cols):
-            continue  # bots' camouflage on popular videos, or heavy users: not a campaign
-        cores.append(rows[inside])
-        users.append(np.unique(table.user[rows[inside]]).astype(np.int64))
-        dens.append(b.density)
-        bursts.append(float(burst[graph.cols[inside]].mean()) if burst.size else 0.0)
+    """One draft per group of cores sharing accounts; `rows` maps graph edges to table rows.
+    The temporal detector groups greedily, densest first (`campaigns.assign`); the baseline
+    keeps its union-find (`campaigns.merge`)."""
+    if policy.expand:
+        cores = sorted(cores, key=lambda core: -core[1])
+    users = [np.unique(table.user[rows[edges]]).astype(np.int64) for edges, _ in cores]
     drafts = []
-    for group in cmp.merge(users):
-        core = np.unique(np.concatenate([cores[i] for i in group]))
-        best = max(group, key=lambda i: dens[i])
-        d = cmp.draft(table, core, cols=cols, density=dens[best], burst=bursts[best], policy=policy)
+    for group in cmp.assign(users) if policy.expand else cmp.merge(users):
+        core = np.unique(np.concatenate([rows[cores[i][0]] for i in group]))
+        best = max(group, key=lambda i: cores[i][1])
+        edges, density = cores[best]
+        strength = float(burst[graph.cols[edges]].mean()) if burst.size else 0.0
+        lead = rows[edges] if policy.expand else None  # the baseline stays as it was
+        d = cmp.draft(
+            table, core, cols=cols, density=density, burst=strength, policy=policy, lead=lead
+        )
         if d is not None:
             drafts.append(d)
     return drafts
@@ -165,7 +216,8 @@ def scan(
     graph, rows = _temporal_graph(table, ep, cfg)
     blocks = find_blocks(graph, max_blocks=cfg.max_blocks, min_density=cfg.min_density, eps=cfg.eps)
     cols = cmp.Columns(ep.column, ep.count)
-    drafts = _drafts(table, graph, rows, blocks, ep.burst, cols, cfg.policy(temporal=True))
+    cores = _cores(graph, rows, blocks, cols, temporal=True, tau=cfg.min_density)
+    drafts = _drafts(table, graph, rows, cores, ep.burst, cols, cfg.policy(temporal=True))
     return _result(table, drafts, "fraudar-temporal")
 
 
@@ -187,6 +239,6 @@ def scan_plain(
     rows = np.arange(table.n_likes, dtype=np.int64)
     blocks = find_blocks(graph, max_blocks=cfg.max_blocks, min_density=cfg.min_density, eps=cfg.eps)
     cols = cmp.Columns(graph.cols, np.bincount(graph.cols, minlength=table.n_videos))
-    policy = cfg.policy(temporal=False)
-    drafts = _drafts(table, graph, rows, blocks, np.zeros(0), cols, policy)
+    cores = _cores(graph, rows, blocks, cols, temporal=False, tau=cfg.min_density)
+    drafts = _drafts(table, graph, rows, cores, np.zeros(0), cols, cfg.policy(temporal=False))
     return _result(table, drafts, "fraudar-plain")

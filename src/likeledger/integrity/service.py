@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ import orjson
 
 from ..ledger import Ledger
 from . import LikeTable, ScanConfig, scan
+from .campaigns import Mask, impact
+from .model import Impact
 
 PREFIX = "integrity:"
 
@@ -57,10 +60,40 @@ def run_scan(
 ) -> dict[str, Any]:
     """The dry-run report: campaigns, the flags it would append, and their impact."""
     table = like_table(ledger)
-    found = scan(table, config or ScanConfig(), since=since, until=until).to_json()
+    result = scan(table, config or ScanConfig(), since=since, until=until)
+    found = replace(result, impact=live_impact(ledger, table, result.like_mask)).to_json()
     # numpy scalars (scores, densities) become plain JSON numbers here, once
     report: dict[str, Any] = orjson.loads(orjson.dumps(found, option=orjson.OPT_SERIALIZE_NUMPY))
     return report
+
+
+def live_impact(ledger: Ledger, table: LikeTable, mask: Mask) -> Impact:
+    """What the flags of ``mask`` would really take, recounted against the ledger's state.
+
+    The detector scans every like still given (a like set aside by a block between liker and
+    creator is activity too), but such a like does not count, so flagging it changes nothing;
+    and a like on a video removed by moderation is in the video's count, not in its creator's
+    total (SEMANTICS.md section 4). Loops over the flagged likes only, never the table.
+    """
+    rows = np.flatnonzero(mask)
+    counts, in_total = mask.copy(), mask.copy()
+    names_u, names_v = table.user_names or (), table.video_names or ()
+    with ledger.store.read() as view:
+        for r in rows.tolist():
+            user = view.user(names_u[int(table.user[r])])
+            video = view.video(names_v[int(table.video[r])])
+            if user is None or video is None:
+                continue
+            if user.blocks and (
+                view.blocked(user.id, video.creator) or view.blocked(video.creator, user.id)
+            ):
+                counts[r] = in_total[r] = False
+            elif not video.in_total:
+                in_total[r] = False
+    per_video, per_creator = impact(table, counts), impact(table, in_total)
+    return Impact(
+        per_video.videos, per_video.video_losses, per_creator.creators, per_creator.creator_losses
+    )
 
 
 def flag_key(flag: dict[str, Any]) -> str:

@@ -1,9 +1,12 @@
 """Bot farms: campaigns of fake and hijacked accounts liking target videos in bursts.
 
-Each campaign picks a creator, likes a few of their videos from every account within a
-couple of hours (plus camouflage likes on popular videos), and is later caught: fake
-accounts are flagged (and mostly banned), hijacked ones get like-level flags; some flags
-are cleared on appeal. The accounts are recorded as bots in the truth.
+Each campaign sells a package to one to three small creators: every account likes each of
+their target videos (at least eight in all) within a couple of hours, plus camouflage likes
+on popular videos. That is the dense accounts x videos block a real farm leaves, and the one
+the integrity detector looks for. Unless ``Scenario.bots_flagged`` is 0 (the demo, where the
+detector is the integrity team) the platform catches it later: fake accounts are flagged
+(and mostly banned), hijacked ones get like-level flags; some flags are cleared on appeal.
+The accounts are recorded as bots in the truth.
 """
 
 from __future__ import annotations
@@ -75,22 +78,17 @@ class Farms:
         picked = self._target(start)
         if picked is None:
             return
-        creator, targets = picked
+        creators, targets = picked
         hijacked = self._hijack(round(len(campaign.fakes) * self.cfg.scenario.hijacked))
         truth.bots.update(campaign.fakes)
         truth.hijacked.update(hijacked)
-        camouflage = self._popular(3)
-        liked: dict[int, list[int]] = {}
-        for u in [*campaign.fakes, *hijacked]:
-            videos = targets + rng.sample(camouflage, min(len(camouflage), rng.randint(1, 2)))
-            liked[u] = videos
-            for v in videos:
-                self.ex.push(start + rng.randrange(2 * HOUR_MS), "like", a=u, b=v, text=BOT)
+        liked = self._strike([*campaign.fakes, *hijacked], targets, start)
         names = self.ex.names
         truth.incident(
             "bot_campaign",
             ts=start,
-            creator=names.users[creator],
+            creator=names.users[creators[0]],
+            creators=[names.users[c] for c in creators],
             videos=[names.videos[v] for v in targets],
             fakes=len(campaign.fakes),
             hijacked=len(hijacked),
@@ -101,21 +99,51 @@ class Farms:
         for u in hijacked:
             self._catch_hijacked(u, liked[u], caught + rng.randrange(HOUR_MS))
 
-    def _target(self, now: int) -> tuple[int, list[int]] | None:
-        """A creator with public videos already out; a few of them become the targets."""
+    def _strike(self, accounts: list[int], targets: list[int], start: int) -> dict[int, list[int]]:
+        """Every account likes every target, and one or two popular videos as camouflage,
+        within two hours of ``start``; returns what each account liked."""
+        rng, camouflage = self.rng, self._popular(3)
+        liked: dict[int, list[int]] = {}
+        for u in accounts:
+            videos = targets + rng.sample(camouflage, min(len(camouflage), rng.randint(1, 2)))
+            liked[u] = videos
+            for v in videos:
+                self.ex.push(start + rng.randrange(2 * HOUR_MS), "like", a=u, b=v, text=BOT)
+        return liked
+
+    def _target(self, now: int) -> tuple[list[int], list[int]] | None:
+        """The farm's customers: small creators (people buy likes because they have few),
+        one to three of them and as many as it takes to reach eight target videos; up to six
+        of each one's least-liked videos become targets."""
         w, rng = self.world, self.rng
-        creators = self.p.creators.tolist()
-        for _ in range(200):
-            c = int(rng.choice(creators))
-            mine = [
-                v
-                for v in w.videos_of.get(c, ())
-                if w.live(v) and w.visibility[v] == "public" and w.moderation[v] is None
-                and int(self.p.publish_ts[v]) < now
-            ]  # fmt: skip
-            if mine and w.active(c):
-                return c, rng.sample(mine, min(len(mine), rng.randint(1, 3)))
-        return None
+        pool = {int(c) for c in rng.sample(self.p.creators.tolist(), min(60, self.p.creators.size))}
+        ranked = sorted(pool, key=lambda c: (w.totals[c], c))
+        creators: list[int] = []
+        targets: list[int] = []
+        wanted = rng.randint(1, 3)
+        for c in ranked:
+            mine = self._eligible(c, now)
+            if not mine:
+                continue
+            creators.append(c)
+            targets += sorted(mine, key=lambda v: (w.likes[v], v))[: rng.randint(3, 6)]
+            if len(creators) >= wanted and len(targets) >= 8:
+                break
+        return (creators, targets) if targets else None
+
+    def _eligible(self, c: int, now: int) -> list[int]:
+        """Creator ``c``'s public, live, unmoderated videos published before ``now`` (none if
+        the creator is not active)."""
+        w = self.world
+        if not w.active(c):
+            return []
+        mine = [
+            v
+            for v in w.videos_of.get(c, ())
+            if w.live(v) and w.visibility[v] == "public" and w.moderation[v] is None
+            and int(self.p.publish_ts[v]) < now
+        ]  # fmt: skip
+        return mine
 
     def _hijack(self, count: int) -> list[int]:
         w = self.world
