@@ -17,6 +17,7 @@ from .attribution import exposure_for
 from .engine import AccountFlip
 from .errors import AccountDeleted, LedgerError, UnknownAccount, UnknownVideo, VideoDeleted
 from .events import Event, InvalidEvent, parse_line, parse_object
+from .gcpause import collector_paused
 from .model import DELETED
 from .recompute import Truth, recompute
 from .reconcile import reconcile
@@ -97,7 +98,7 @@ class Ledger:
         report = IngestReport()
         items = iter(parsed)
         try:
-            with self.store.lock(), self.store.pipeline() as pipe:
+            with collector_paused(), self.store.lock(), self.store.pipeline() as pipe:
                 submitted: IngestReport | None = None
                 while batch := list(islice(items, batch_size)):
                     while batch:
