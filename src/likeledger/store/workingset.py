@@ -346,10 +346,10 @@ class WorkingSet(ABC):
         """Queue one journal row; keep the subject's entry count and its roll-ups in step."""
         row: User | Video
         if kind_name == "video":
-            kind, row = 0, self.video_by_id(subject)
+            kind, row = 0, self.cache.videos_by_id.get(subject) or self.video_by_id(subject)
             self.dirty_videos.add(row)
         else:
-            kind, row = 1, self.user_by_id(subject)
+            kind, row = 1, self.cache.users_by_id.get(subject) or self.user_by_id(subject)
             self.dirty_users.add(row)
         row.entries += 1
         self.journal_rows.append((kind, subject, ts, seq, delta, cause))
