@@ -17,7 +17,7 @@ Content = tuple[str, int, bytes]
 
 @dataclass(slots=True)
 class PendingRows:
-    """One batch's writes as plain tuples, ready for ``executemany``."""
+    """One batch's writes as plain tuples, ready for a backend's bulk writer."""
 
     users: list[tuple[int, str, str, bool, int, int, int]]
     videos: list[tuple[int, str, int, str, str | None, bool, int, int]]

@@ -64,7 +64,7 @@ class SQLiteStore:
         self.cache = RowCache(rollup_from)
         self._data_version = -1
         self.conn = self._connect()
-        # The writer checkpoints before a write instead of inside a commit: see _checkpoint.
+        # The writer checkpoints outside its commits (see _checkpoint), not inside them.
         self.conn.execute("PRAGMA wal_autocheckpoint=0")
         self._reader: sqlite3.Connection | None = None
         with translate_errors("migrating the schema"):
