@@ -9,9 +9,11 @@ pure fold stays the oracle in the tests), from one scan of the ledger:
    type of its last writer on (ts, seq) (last-writer-wins, a tie goes to the later
    arrival); an edge keeps its last type by seq. Every other relevant event (statuses,
    flags, publications, deletions, moderation) stays a group of its own.
-2. Only the pairs whose winner is a like are parsed, then joined with the small fact tables
-   (accounts whose likes never count, flagged likes, blocks in both directions, live videos)
-   and counted per video; a creator's total sums its live, non-removed videos.
+2. Only the pairs whose winner is a like are parsed and tallied per video in one pass,
+   keeping the liker only for the few accounts an exclusion can hit; the tallies are then
+   joined with the small fact tables (accounts whose likes never count, flagged likes,
+   blocks in both directions, live videos). A creator's total sums its live, non-removed
+   videos.
 
 A backend module (``sqlite.py``, ``postgres.py``) only says where the ledger table is.
 """
@@ -47,20 +49,33 @@ COUNTED_TYPES = (
 )
 
 # Stage 1. ``solo`` is 0 for pair/edge groups and the event's seq for every other event.
-# ``ord`` orders a pair's events by (ts, seq); ts < 2^63 and seq < 2^64 fit a HUGEINT.
+# ``top`` is the largest ``ord`` of a group, and its low bit says whether that last writer
+# is a like (or a block): for likes ``ord`` orders by (ts, seq), for blocks by seq. ``ts`` is
+# shifted by 2^63 so negative times order too; (ts, seq, bit) fits a UHUGEINT. A fixed-width
+# max is cheaper to keep per group than the arg_max of a string.
 _GROUP = """
 CREATE TEMP TABLE grouped AS
-SELECT payload, solo, arg_max(type, ord) AS last
+SELECT payload, solo,
+    CASE WHEN solo > 0 THEN kind
+         WHEN kind = 'l' THEN 'like'
+         ELSE 'block' END AS last
 FROM (
-    SELECT payload, type,
-        CASE WHEN type IN ('like', 'unlike', 'block', 'unblock') THEN 0 ELSE seq END AS solo,
-        CASE WHEN type IN ('like', 'unlike') THEN (ts::HUGEINT << 64) | seq
-             ELSE seq::HUGEINT END AS ord
-    FROM {source}
-    WHERE type IN {types}
+    SELECT payload, solo, kind, max(ord) AS top
+    FROM (
+        SELECT payload,
+            CASE WHEN type IN ('like', 'unlike', 'block', 'unblock') THEN 0 ELSE seq END AS solo,
+            CASE WHEN type IN ('like', 'unlike') THEN 'l'
+                 WHEN type IN ('block', 'unblock') THEN 'b' ELSE type END AS kind,
+            CASE WHEN type IN ('like', 'unlike')
+                 THEN ((ts::HUGEINT + 9223372036854775808)::UHUGEINT << 64)
+                      | (seq::UHUGEINT << 1) | (type = 'like')::UHUGEINT
+                 ELSE (seq::UHUGEINT << 1) | (type = 'block')::UHUGEINT END AS ord
+        FROM {source}
+        WHERE type IN {types}
+    )
+    GROUP BY payload, solo, kind
 )
-GROUP BY payload, solo
-HAVING solo > 0 OR last IN ('like', 'block')  -- unliked pairs and lifted blocks change nothing
+WHERE solo > 0 OR top & 1 = 1  -- unliked pairs and lifted blocks change nothing
 """
 
 # Stage 2: the small fact tables, from the solo events and the block edges.
@@ -100,19 +115,29 @@ _FACTS = (
                                   WHERE type = 'account.status' AND f(p, 'status') = 'deleted')""",
 )
 
-# Stage 3: the winning likes that count (SEMANTICS.md section 4), per live video.
-_COUNT = """
-CREATE TEMP TABLE counted AS
-WITH won AS (SELECT json_extract_string(decode(payload), ['user', 'video']) AS uv
-             FROM grouped WHERE solo = 0 AND last = 'like')
-SELECT w.v, count(*) AS likes
-FROM (SELECT uv[1] AS u, uv[2] AS v FROM won) w
-JOIN live USING (v)
-ANTI JOIN excluded USING (u)
-ANTI JOIN flagged USING (u, v)
-ANTI JOIN blocks ON blocks.a = w.u AND blocks.b = live.c
-GROUP BY w.v
-"""
+# Stage 3: the winning likes that count (SEMANTICS.md section 4), per live video. Tens of
+# millions of winners are tallied per video in one pass; only the likes of *suspects* (an
+# account that is excluded, has a flagged like or is in a block) keep their liker, so the
+# exclusions below join a few thousand rows, not every like.
+_TALLY = (
+    """CREATE TEMP TABLE suspects AS
+    SELECT u FROM excluded UNION SELECT u FROM flagged UNION SELECT a FROM blocks""",
+    """CREATE TEMP TABLE tallied AS
+    SELECT v, CASE WHEN suspect THEN u END AS u, count(*) AS likes
+    FROM (SELECT uv[1] AS u, uv[2] AS v, uv[1] IN (SELECT u FROM suspects) AS suspect
+          FROM (SELECT json_extract_string(decode(payload), ['user', 'video']) AS uv
+                FROM grouped WHERE solo = 0 AND last = 'like'))
+    GROUP BY 1, 2""",
+    # A NULL liker (not a suspect) matches none of the anti joins.
+    """CREATE TEMP TABLE counted AS
+    SELECT t.v, sum(t.likes) AS likes
+    FROM tallied t
+    JOIN live USING (v)
+    ANTI JOIN excluded ON excluded.u = t.u
+    ANTI JOIN flagged ON flagged.u = t.u AND flagged.v = t.v
+    ANTI JOIN blocks ON blocks.a = t.u AND blocks.b = live.c
+    GROUP BY t.v""",
+)
 
 _LIKES = "SELECT v, coalesce(likes, 0)::BIGINT FROM live LEFT JOIN counted USING (v)"
 _TOTALS = """SELECT c, sum(coalesce(likes, 0))::BIGINT FROM live LEFT JOIN counted USING (v)
@@ -160,7 +185,8 @@ def recompute(con: duckdb.DuckDBPyConnection, source: str) -> Truth:
     con.execute(_GROUP.format(source=source, types=types))
     for statement in _FACTS:
         con.execute(statement)
-    con.execute(_COUNT)
+    for statement in _TALLY:
+        con.execute(statement)
     likes = {str(v): int(n) for v, n in con.execute(_LIKES).fetchall()}
     totals = {str(c): int(n) for c, n in con.execute(_TOTALS).fetchall()}
     return Truth(likes=likes, totals=totals)
