@@ -37,6 +37,12 @@ class Outcome:
     changes: list[Change] = field(default_factory=list)
 
 
+# Shared outcomes of the hot path (outcomes are read, never changed, by their callers).
+_ACCEPTED: Final = Outcome("accepted")
+_STALE: Final = Outcome("stale")
+_DUPLICATE: Final = Outcome("duplicate")
+
+
 class _Deltas:
     """Accumulates one event's count changes and keeps the rows' counters in step."""
 
@@ -74,7 +80,7 @@ def apply(state: State, event: Event) -> Outcome:
         seen = state.seen_key(event.key)
         if seen is not None:
             if seen == event.content:
-                return Outcome("duplicate")
+                return _DUPLICATE
             return Outcome(
                 "refused", "id_conflict", f"id {event.key!r} was already used for other content"
             )
@@ -153,7 +159,7 @@ def _plain_like(state: State, event: Event) -> Outcome | None:
     else:
         edge = state.edge(user, video)
         if edge is not None and edge.ts is not None and event.ts < edge.ts:
-            return Outcome("stale")
+            return _STALE
     if edge is None:
         edge = state.add_edge(user, video)
     else:
@@ -161,7 +167,7 @@ def _plain_like(state: State, event: Event) -> Outcome | None:
     before = edge.liked and not edge.flagged
     edge.liked, edge.ts = is_like, event.ts
     if before == (is_like and not edge.flagged):
-        return Outcome("accepted")
+        return _ACCEPTED
     delta, cause = (1, "like") if is_like else (-1, "unlike")
     video.likes += delta
     state.touch(video)

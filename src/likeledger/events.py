@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 
@@ -130,9 +130,11 @@ ACTOR_FIELD: Final[Mapping[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A valid event: ``data`` holds the type's own fields, defaults applied, nulls dropped."""
+class Event(NamedTuple):
+    """A valid event: ``data`` holds the type's own fields, defaults applied, nulls dropped.
+
+    A named tuple (immutable like a frozen dataclass, and built several times faster: one
+    is made per ingested line)."""
 
     type: str
     ts: int

@@ -14,10 +14,10 @@ import orjson
 
 from . import engine
 from .attribution import exposure_for
+from .bulkmode import bulk_mode
 from .engine import AccountFlip
 from .errors import AccountDeleted, LedgerError, UnknownAccount, UnknownVideo, VideoDeleted
 from .events import Event, InvalidEvent, parse_line, parse_object
-from .gcpause import collector_paused
 from .model import DELETED
 from .recompute import Truth, recompute
 from .reconcile import reconcile
@@ -98,7 +98,7 @@ class Ledger:
         report = IngestReport()
         items = iter(parsed)
         try:
-            with collector_paused(), self.store.lock(), self.store.pipeline() as pipe:
+            with bulk_mode(), self.store.lock(), self.store.pipeline() as pipe:
                 submitted: IngestReport | None = None
                 while batch := list(islice(items, batch_size)):
                     while batch:

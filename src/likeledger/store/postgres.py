@@ -244,6 +244,7 @@ class PostgresStore(PostgresQueries):
         assert row is not None
         self.cache.head, self.cache.next_user_id, self.cache.next_video_id = row
         self.cache.stored_max_user, self.cache.stored_max_video = row[1], row[2]
+        self.cache.stored_head = row[0]  # 0: no stored idempotency keys to look up
         self.cache.valid = True
 
     def refresh_cache(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..events import USER_FIELDS, Event
+from ..events import Event
 from ..model import Edge, LikeRef, User, Video
 from .postgres_sql import PAIRS, Checkpoint, translate_errors, write_rows
 from .workingset import Content, PendingRows, RowCache, WorkingSet
@@ -82,8 +82,7 @@ class PostgresWorkingSet(WorkingSet):
         time: block pairs, and the stored liked edges of accounts that change status, get an
         account flag, block or get blocked. Only rows absent from the cache are fetched."""
         super().prefetch(events)
-        named = (e.data[field] for e in events for field in USER_FIELDS if field in e.data)
-        self.unstored = {name for name in named if name not in self.cache.users}
+        self.unstored = {name for name in self.batch_users if name not in self.cache.users}
         pairs, accounts = self._cascade_subjects(events)
         self._prefetch_blocks([pair for pair in pairs if pair not in self.cache.blocks])
         if accounts:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -103,9 +104,12 @@ def write_rows(cur: Cursor[Any], rows: PendingRows, *, fresh_edges: set[tuple[in
     assert maxima is not None
     _write_named(cur, "user", rows.users, maxima[0], _USER_TYPES)
     _write_named(cur, "video", rows.videos, maxima[1], _VIDEO_TYPES)
-    known = [edge for edge in rows.edges if (edge[0], edge[2]) not in fresh_edges]
-    if len(known) < len(rows.edges):
-        fresh = [edge for edge in rows.edges if (edge[0], edge[2]) in fresh_edges]
+    # Rows go in primary-key order: a B-tree filled in order touches each page once per
+    # batch instead of at random (measured: a third less server time for likes).
+    edges = sorted(rows.edges, key=_LIKES_KEY)
+    known = [edge for edge in edges if (edge[0], edge[2]) not in fresh_edges]
+    if len(known) < len(edges):
+        fresh = [edge for edge in edges if (edge[0], edge[2]) in fresh_edges]
         _copy(cur, "likes", _EDGE_COLUMNS, _EDGE_TYPES, fresh)
     if known:
         _copy(cur, "stage_likes", _EDGE_COLUMNS, _EDGE_TYPES, known)
@@ -114,7 +118,7 @@ def write_rows(cur: Cursor[Any], rows: PendingRows, *, fresh_edges: set[tuple[in
     _write_pairs(cur, "follows", rows.follows)
     _copy(cur, "ledger", _LEDGER_COLUMNS, _LEDGER_TYPES, rows.ledger)
     for kind, (table, column) in enumerate(JOURNALS):
-        entries = [row[1:] for row in rows.journal if row[0] == kind]
+        entries = sorted(row[1:] for row in rows.journal if row[0] == kind)  # (id, ts, seq)
         _copy(cur, table, f"{column}, ts, seq, delta, cause", _JOURNAL_TYPES, entries)
     if rows.rollup:
         _copy(cur, "stage_rollup", "", _ROLLUP_TYPES, rows.rollup)
@@ -130,6 +134,7 @@ def write_rows(cur: Cursor[Any], rows: PendingRows, *, fresh_edges: set[tuple[in
 
 
 _EDGE_COLUMNS = "user_id, creator_id, video_id, liked, ts, flagged"
+_LIKES_KEY = itemgetter(2, 0)  # (video_id, user_id) of an edge row: the primary key
 _EDGE_TYPES = ["int8", "int8", "int8", "bool", "int8", "bool"]
 _LEDGER_COLUMNS = "seq, key, type, ts, payload, stale"
 _LEDGER_TYPES = ["int8", "text", "text", "int8", "bytea", "bool"]
@@ -186,7 +191,8 @@ def _write_named(
     fresh = [row for row in rows if row[0] > stored_max]
     known = [row for row in rows if row[0] <= stored_max]
     _copy(cur, f"{kind}s", "", types, fresh)
-    _copy(cur, f"{kind}_names", "", ["text", "int8"], [(row[1], row[0]) for row in fresh])
+    names = sorted((row[1], row[0]) for row in fresh)  # in key order, as above
+    _copy(cur, f"{kind}_names", "", ["text", "int8"], names)
     if known:
         _copy(cur, f"stage_{kind}s", "", types, known)
         cur.execute(_UPDATE[kind])

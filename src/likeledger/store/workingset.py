@@ -50,6 +50,7 @@ class WorkingSet(ABC):
         self.rollup: dict[tuple[int, int, int, int], list[int]] = {}
         self.backfill: set[tuple[int, int]] = set()
         self.impressions: dict[tuple[int, int, str], int] = {}
+        self.batch_users: set[str] = set()  # the account names the prefetched batch names
 
     # -- loaders a backend provides -------------------------------------------------
     @abstractmethod
@@ -248,15 +249,20 @@ class WorkingSet(ABC):
 
     def prefetch_keys(self, keys: Iterable[str]) -> None:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
-        wanted = set(keys)
-        if self.previous is not None:  # keys the in-flight batch accepted are not stored yet
-            for key in wanted & self.previous.keys.keys():
-                if self.previous.keys[key] is not None:
-                    self.keys[key] = self.previous.keys[key]
-        missing = [key for key in wanted if key not in self.keys]
-        found = self._load_keys(missing)
-        for key in missing:
-            self.keys[key] = found.get(key)
+        known = self.keys
+        accepted = self.previous.keys if self.previous is not None else {}
+        check_all = self.cache.stored_head != 0  # else only keys this process wrote can be
+        written = self.cache.written_keys
+        lookup: list[str] = []
+        for key in keys:
+            if key in known:
+                continue
+            content = known[key] = accepted.get(key)  # in-flight keys are not stored yet
+            if content is None and (check_all or key in written):
+                lookup.append(key)
+        found = self.load_keys(lookup) if lookup else {}
+        for key in lookup:
+            known[key] = found.get(key)
 
     def prefetch(self, events: list[Event]) -> None:
         """Load every row a batch will touch with a few set-based queries instead of one per event.
@@ -264,6 +270,7 @@ class WorkingSet(ABC):
         Misses are remembered, so the per-event path asks the database nothing in the common case.
         """
         users, videos = _names(events)
+        self.batch_users = users
         cache = self.cache
         if cache.may_hold("users"):  # else nothing is stored: every unknown name is new
             self._prefetch_rows(users, cache.users, cache.missing_users, self.load_users)
