@@ -58,7 +58,7 @@ def server_mode(url: str, lines: list[bytes], rate: int, seconds: float) -> None
         done = projector.project(store)
         projected = time.perf_counter() - start
         print(f"    append: {half / appended:,.0f} events/s (durable, {half:,} lines)")
-        print(f"    project: {done.lines / projected:,.0f} events/s (batches of 5,000)")
+        print(f"    project: {done.lines / projected:,.0f} events/s (batches of {DEFAULT_BATCH:,})")
         worker = subprocess.Popen(
             [sys.executable, "-m", "likeledger.projector_cli", "project", "--follow"],
             env={**os.environ, "LIKELEDGER_DB": url},

@@ -16,7 +16,8 @@ and refusals: exactly once, whatever crashes. Rules:
 - Stopping (``stop()``, SIGTERM in ``project --follow``) is checked between batches: the
   batch in hand commits whole with its checkpoint, or was never begun; never half.
 - Ledger sequence numbers are assigned by the projector (refused lines get none); a
-  line's position is its receipt, ``status`` shows how far projection got.
+  line's position is its receipt, ``status`` shows how far projection got and
+  ``inbox_outcomes.outcomes`` what became of a range of positions.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import psycopg
 
 from .errors import ConfigError, StorageError
 from .events import MAX_LINE_BYTES, Event, InvalidEvent, parse_line
-from .ledger import decide_batch  # the batch decision of Ledger.ingest, shared on purpose
+from .ledger import DEFAULT_BATCH, decide_batch  # Ledger.ingest's batch, shared on purpose
 from .results import IngestReport
 from .store.base import BatchPipeline, Store
 from .store.postgres import PostgresStore
@@ -116,14 +117,15 @@ class Projected:
 def project(
     store: PostgresStore,
     *,
-    batch: int = 5_000,
+    batch: int = DEFAULT_BATCH,
     follow: bool = False,
     idle: float = 0.05,
     stop: Callable[[], bool] = lambda: False,
 ) -> Projected:
     """Apply inbox lines after the checkpoint, in order, batch by batch, until the inbox is
     drained (or, with ``follow``, until ``stop()``: asked between batches, while idle and
-    while waiting as a standby; the batch in hand always commits whole)."""
+    while waiting as a standby; the batch in hand always commits whole). ``batch`` is an
+    upper bound: a worker that keeps up takes what is pending, a backlog goes in big batches."""
     done = Projected(report=IngestReport())
     with ExitStack() as held:
         if not _writer_lock(store, held, stop):

@@ -19,7 +19,7 @@ import orjson
 
 from . import projector
 from .errors import LedgerError
-from .ledger import Ledger
+from .ledger import DEFAULT_BATCH, Ledger
 from .store.postgres import PostgresStore
 
 
@@ -68,7 +68,12 @@ def append(ctx: click.Context, files: tuple[click.utils.LazyFile, ...], as_json:
 
 @main.command()
 @click.option("--follow", is_flag=True, help="Keep applying new lines until stopped.")
-@click.option("--batch", default=5_000, show_default=True, help="Lines per transaction.")
+@click.option(
+    "--batch",
+    default=DEFAULT_BATCH,
+    show_default=True,
+    help="At most this many lines per transaction.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object for the run.")
 @click.pass_context
 def project(ctx: click.Context, follow: bool, batch: int, as_json: bool) -> None:

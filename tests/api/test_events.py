@@ -199,3 +199,16 @@ def test_events_need_the_ingest_scope(site: Site) -> None:
         reply = client.post("/v1/events", content=payload, headers={"Authorization": "Bearer nope"})
     assert reply.status_code == 401
     assert reply.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_outcomes_are_server_mode_only(site: Site) -> None:
+    """SQLite has no inbox: a POST already answered each event's final result."""
+    with site.client("ingest") as client:
+        reply = client.get("/v1/events/outcomes", params={"from": 1, "to": 5})
+        backwards = client.get("/v1/events/outcomes", params={"from": 5, "to": 1})
+    assert reply.status_code == 501, reply.text
+    assert reply.json()["error"] == "not_supported"
+    assert "POST /v1/events answers each event's final result" in reply.json()["detail"]
+    assert backwards.status_code == 422  # the range is checked first, on every backend
+    with site.client("read") as client:
+        assert client.get("/v1/events/outcomes", params={"from": 1, "to": 5}).status_code == 403

@@ -3,7 +3,8 @@ answers that match the documented status codes, media types and schemas. Bounded
 hundred cases in all.
 
 Two built-in checks are replaced: ``not_a_server_error`` (a ``min_seq`` beyond the ledger is
-503 ``not_ready`` by design; any other 5xx still fails) and ``positive_data_acceptance``
+503 ``not_ready`` and the server-mode-only ``/v1/events/outcomes`` is 501 ``not_supported``
+on this SQLite ledger, by design; any other 5xx still fails) and ``positive_data_acceptance``
 (schema-valid is not always valid: a 31 February, ``since`` after ``until`` or an event that
 breaks a rule of SEMANTICS.md are 422 by design, and JSON Schema cannot say so).
 """
@@ -64,7 +65,10 @@ def test_no_server_errors(case: Case, fuzzed: tuple[LiveServer, str]) -> None:
         headers={"Authorization": f"Bearer {admin}"},
         excluded_checks=[not_a_server_error, positive_data_acceptance],
     )
-    if response.status_code >= 500:
+    if response.status_code == 501:
+        assert case.path == "/v1/events/outcomes", response.text
+        assert response.json()["error"] == "not_supported"
+    elif response.status_code >= 500:
         assert response.status_code == 503, response.text
         assert response.json()["error"] == "not_ready"
         assert "min_seq" in (case.query or {})

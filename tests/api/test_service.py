@@ -71,6 +71,7 @@ def test_openapi_documents_every_route(site: Site) -> None:
     paths = set(schema["paths"])
     assert {
         "/v1/events",
+        "/v1/events/outcomes",
         "/v1/videos/{video}/count",
         "/v1/videos/{video}/explain",
         "/v1/videos/{video}/visible",

@@ -22,7 +22,8 @@ from .settings import Settings
 
 DESCRIPTION = """Exact like counts, every change explained by cause.
 
-Bearer tokens (`likeledger token create --scope ...`): `ingest` (POST /v1/events), `read`
+Bearer tokens (`likeledger token create --scope ...`): `ingest` (POST /v1/events and, in
+server mode, GET /v1/events/outcomes), `read`
 (every read), `admin` (everything), `creator:<id>` (that creator's own videos and total).
 Limits (env `LIKELEDGER_*`): body size (413), events per request (413), requests per second
 per token (429). Reads take `min_seq` for read-your-writes (503 + Retry-After on timeout).

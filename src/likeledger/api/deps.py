@@ -90,18 +90,27 @@ async def wait_for(services: Services, min_seq: int | None) -> None:
     """Wait (bounded) until reads reflect ``min_seq``; 503 + Retry-After if they do not."""
     if min_seq is None or services.model.head() >= min_seq:
         return
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + services.settings.min_seq_wait
     with services.metrics.waiting.track_inprogress():
-        while (head := services.model.head()) < min_seq:
-            if loop.time() >= deadline:
-                raise NotReady(
-                    f"reads are at {head}, not yet at min_seq {min_seq}",
-                    retry_after=services.settings.retry_after,
-                    as_of=head,
-                    min_seq=min_seq,
-                )
-            await asyncio.sleep(POLL_SECONDS)
+        head = await reach(services, min_seq, services.settings.min_seq_wait)
+    if head < min_seq:
+        raise NotReady(
+            f"reads are at {head}, not yet at min_seq {min_seq}",
+            retry_after=services.settings.retry_after,
+            as_of=head,
+            min_seq=min_seq,
+        )
+
+
+async def reach(
+    services: Services, position: int, timeout: float, poll: float = POLL_SECONDS
+) -> int:
+    """Poll the read model's head, on the event loop (the model's one thread), until it
+    reaches ``position`` or ``timeout`` seconds pass; the last head seen."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (head := services.model.head()) < position and loop.time() < deadline:
+        await asyncio.sleep(poll)
+    return head
 
 
 TIME_PATTERN = r"^(\d{1,15}|\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))$"

@@ -1,5 +1,6 @@
 """The API's read model: what the ``Ledger`` API does not answer (video owners, a creator's
-videos, timelines, ranking versions, lag, token lookups), behind one small interface.
+videos, timelines, ranking versions, lag, token lookups, the outcomes of inbox positions),
+behind one small interface.
 
 One module per backend implements it: ``readmodel_sqlite.py`` (a ``query_only`` SQLite
 connection) and ``readmodel_postgres.py`` (server mode: reads follow the projection). Both
@@ -20,6 +21,7 @@ from ..rules import CAUSES
 from ..store.workingset import HOUR_MS
 
 if TYPE_CHECKING:
+    from ..inbox_outcomes import Outcomes
     from ..ledger import Ledger
 
 VIDEO, CREATOR = 0, 1  # journal kinds (likeledger.store.workingset.KIND_CODES)
@@ -122,6 +124,14 @@ class ReadModel(ABC):
     @abstractmethod
     def lag(self) -> Lag:
         """Reads versus writes: as_of, last written sequence, ledger head, pending."""
+
+    @abstractmethod
+    def outcomes(self, first: int, last: int) -> Outcomes:
+        """What became of inbox positions ``first``..``last`` (server mode only).
+
+        Raises:
+            NotSupported: the backend has no inbox (SQLite: a write answers its outcome).
+        """
 
     @abstractmethod
     def owner(self, video: str) -> Owner | None: ...

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import psycopg
 
+from ..inbox_outcomes import Outcomes, outcomes
 from ..ledger import Ledger
 from ..projector import COUNTS, postgres
 from ..store.postgres import PostgresStore
@@ -130,6 +131,10 @@ class PostgresReadModel(ReadModel):
         return Lag(
             as_of=int(row[0]), written=int(row[1]), ledger_head=int(row[2]), oldest_pending_s=row[3]
         )
+
+    def outcomes(self, first: int, last: int) -> Outcomes:
+        """Read through the reading ledger's store, in one statement (one snapshot)."""
+        return outcomes(self.store, first, last)
 
     def owner(self, video: str) -> Owner | None:
         row = self._one(

@@ -9,12 +9,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import orjson
 
 from ..ledger import Ledger
 from ..store.workingset import HOUR_MS
+from .errors import NotSupported
 from .readmodel import VIDEO, Account, Lag, Owner, ReadModel, VideoRow
+
+if TYPE_CHECKING:
+    from ..inbox_outcomes import Outcomes
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -52,6 +57,14 @@ class SQLiteReadModel(ReadModel):
     def lag(self) -> Lag:
         head = self.head()
         return Lag(as_of=head, written=head, ledger_head=head)
+
+    def outcomes(self, first: int, last: int) -> Outcomes:
+        """No inbox on SQLite: ``POST /v1/events`` already answered each event's outcome."""
+        raise NotSupported(
+            f"no inbox positions {first}..{last} on SQLite: event outcomes exist in server mode "
+            "(PostgreSQL) only; here POST /v1/events answers each event's final result "
+            "(accepted, stale, duplicate or refused) itself"
+        )
 
     def revive(self, *, force: bool = False) -> None:
         """A SQLite file needs no reconnecting."""

@@ -105,6 +105,25 @@ class IngestOut(BaseModel):
     )
 
 
+class OutcomeOut(BaseModel):
+    position: int = Field(description="Inbox position: the `seq` of an `appended` result.")
+    status: Literal["pending", "applied", "refused"] = Field(
+        description="`pending`: not projected yet. `refused`: refused by a state rule, with "
+        "`code` and `message`. `applied`: accepted, stale or duplicate (not told apart: the "
+        "projector keeps no per-event result for them)."
+    )
+    code: str | None = Field(description="Refusal code (SEMANTICS.md section 3); else null.")
+    message: str | None = Field(description="The refusal, for a person; else null.")
+
+
+class OutcomesOut(BaseModel):
+    projected: int = Field(description="The last inbox position the projection has applied.")
+    inbox_head: int = Field(description="The last inbox position appended.")
+    outcomes: list[OutcomeOut] = Field(
+        description="One per position of the range, in order, up to `inbox_head`."
+    )
+
+
 class VideoRowOut(BaseModel):
     video: str
     likes: int

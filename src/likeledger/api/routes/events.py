@@ -1,19 +1,24 @@
-"""``POST /v1/events``: append events, one result per event (rules in ``api/ingest.py``)."""
+"""``POST /v1/events``: append events, one result per event (rules in ``api/ingest.py``);
+``GET /v1/events/outcomes``: in server mode, what the projection later made of them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from .. import ingest
-from ..deps import TIME_PATTERN, CallDep
-from ..schemas import ErrorOut, IngestOut
+from ..deps import TIME_PATTERN, CallDep, reach
+from ..errors import BadParameter
+from ..schemas import ErrorOut, IngestOut, OutcomesOut
 from ..services import Services
 
 router = APIRouter(prefix="/v1", tags=["events"])
+MAX_OUTCOMES = 10_000  # positions per GET /v1/events/outcomes
+MAX_WAIT_S = 10.0  # the longest `wait` of GET /v1/events/outcomes
+WAIT_POLL_S = 0.02  # how often such a wait reads the checkpoint
 
 _EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -44,6 +49,30 @@ _BODY: dict[str, Any] = {
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut} for code in (400, 401, 403, 413, 415, 429, 503)
 }
+_OUTCOME_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (401, 403, 422, 429, 501, 503)
+}
+First = Annotated[
+    int, Query(alias="from", ge=1, description="First inbox position (an `appended` `seq`).")
+]
+Last = Annotated[
+    int,
+    Query(
+        alias="to",
+        ge=1,
+        description=f"Last inbox position, inclusive: at most {MAX_OUTCOMES:,} positions "
+        "from `from`.",
+    ),
+]
+Wait = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=MAX_WAIT_S,
+        description="Seconds to wait until `to` (or the inbox head, if lower) is projected; "
+        "then the answer as it stands (still `pending` on timeout, never an error).",
+    ),
+]
 
 
 @router.post(
@@ -64,7 +93,8 @@ async def post_events(request: Request, call: CallDep) -> Any:
 
     Server mode (PostgreSQL): valid events are stored durably and get `appended` with `seq`,
     their inbox position; projection workers decide them later (pass `last_seq` as a read's
-    `min_seq` to read your writes; `GET /v1/status` shows the lag).
+    `min_seq` to read your writes; `GET /v1/status` shows the lag; `GET /v1/events/outcomes`
+    tells which were refused).
     """
     services = call.services
     call.principal.require("ingest")
@@ -78,6 +108,41 @@ async def post_events(request: Request, call: CallDep) -> Any:
         posted = await run_in_threadpool(_post, services.sink, body, force)
     _count(services, posted)
     return _response(posted, services.model.head())
+
+
+@router.get("/events/outcomes", response_model=OutcomesOut, responses=_OUTCOME_ERRORS)
+async def outcomes(call: CallDep, first: First, last: Last, wait: Wait = 0.0) -> dict[str, Any]:
+    """Server mode (PostgreSQL): what became of the events at inbox positions `from`..`to`
+    (the `seq` of `appended` results), one entry per position up to `inbox_head`.
+
+    `pending`: not projected yet (after `projected`). `refused`: refused by a state rule,
+    with its SEMANTICS.md `code` and `message`. `applied`: accepted, stale or duplicate;
+    these are not told apart, the projector stores no per-event result for them. With
+    `wait`, answers once `to` is projected or after `wait` seconds. Needs the `ingest`
+    scope. On SQLite there is no inbox (501 `not_supported`): `POST /v1/events` answers
+    each event's final result itself.
+    """
+    call.principal.require("ingest")
+    check_range(first, last)
+    model = call.services.model
+    found = model.outcomes(first, last)
+    target = min(last, found.inbox_head)
+    if wait > 0 and found.projected < target:
+        await reach(call.services, target, wait, poll=WAIT_POLL_S)
+        found = model.outcomes(first, last)
+    return found.to_json()
+
+
+def check_range(first: int, last: int) -> None:
+    """422 unless ``first``..``last`` is a range of at most ``MAX_OUTCOMES`` positions."""
+    if first > last:
+        raise BadParameter(f"from={first} is after to={last}", parameter="from")
+    if last - first + 1 > MAX_OUTCOMES:
+        raise BadParameter(
+            f"from={first} to={last} spans {last - first + 1:,} positions; at most "
+            f"{MAX_OUTCOMES:,} per request: ask in pages",
+            parameter="to",
+        )
 
 
 def _response(posted: ingest.Posted, as_of: int) -> Any:
