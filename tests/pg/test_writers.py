@@ -53,9 +53,10 @@ def _events(tag: str, n: int) -> list[dict[str, Any]]:
     return events
 
 
-def test_two_ingest_processes_never_interleave_batches(pg_url: str, tmp_path: Path) -> None:
-    n = 1_200
-    streams = {tag: _events(tag, n) for tag in "AB"}
+def _run_writers(
+    pg_url: str, tmp_path: Path, streams: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Start one ingest process per stream, release them together, return their reports."""
     go = tmp_path / "go"
     procs = []
     for tag, events in streams.items():
@@ -70,10 +71,11 @@ def test_two_ingest_processes_never_interleave_batches(pg_url: str, tmp_path: Pa
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
         results.append(orjson.loads(out))
-    assert [r["accepted"] for r in results] == [n, n]
-    first, second = sorted(results, key=lambda r: r["start"])
-    assert second["start"] < first["end"]  # they really ran at the same time
+    return results
 
+
+def _assert_stored_in_order(pg_url: str, n: int) -> None:
+    """Ledger seqs are contiguous, and each writer's batches (indeed its whole run) are too."""
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute("SELECT seq, key FROM ledger ORDER BY seq").fetchall()
         head = conn.execute("SELECT head FROM ledger_meta").fetchone()
@@ -88,6 +90,15 @@ def test_two_ingest_processes_never_interleave_batches(pg_url: str, tmp_path: Pa
             assert batch == list(range(batch[0], batch[0] + len(batch)))  # batch contiguous
         # documented, stronger: lock() serializes whole runs, one writer at a time
         assert seqs == list(range(seqs[0], seqs[0] + n))
+
+
+def test_two_ingest_processes_never_interleave_batches(pg_url: str, tmp_path: Path) -> None:
+    n = 1_200
+    results = _run_writers(pg_url, tmp_path, {tag: _events(tag, n) for tag in "AB"})
+    assert [r["accepted"] for r in results] == [n, n]
+    first, second = sorted(results, key=lambda r: r["start"])
+    assert second["start"] < first["end"]  # they really ran at the same time
+    _assert_stored_in_order(pg_url, n)
     with Ledger.open(pg_url) as ledger:
         assert ledger.reconcile().drift == []
         pairs = {(i % 97, i % 10) for i in range(10, n)}  # distinct (user, video) likes

@@ -5,17 +5,19 @@ the small loader methods a backend implements, mutated by the pure engine, and s
 by ``prepare`` into plain rows the backend's ``write`` commits. Cascade queries overlay the
 batch's (and the in-flight batch's) unwritten edges. The cache may outlive a transaction
 when the backend proves no other writer committed in between.
+
+``WorkingSet`` holds the ``State`` methods and the cache plumbing; it inherits batch prefetch
+from :mod:`~likeledger.store.prefetch` and ledger/journal/roll-up recording from
+:mod:`~likeledger.store.batchrows`, mixins kept apart only to keep each module small.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
-from ..engine import Outcome
-from ..events import USER_FIELDS, Event
 from ..model import Edge, LikeRef, User, Video
+from .batchrows import BatchRecorder
+from .prefetch import Prefetcher
 from .rows import CAUSE_CODES, HOUR_MS, KIND_CODES, ROLLUP_FROM, Content, PendingRows, RowCache
 
 # Re-exported: backends import these from here as well as from .rows.
@@ -31,7 +33,7 @@ __all__ = [
 ]
 
 
-class WorkingSet(ABC):
+class WorkingSet(Prefetcher, BatchRecorder, ABC):
     """Implements :class:`likeledger.model.State` over a :class:`RowCache` and a backend."""
 
     def __init__(self, cache: RowCache, previous: WorkingSet | None = None) -> None:
@@ -247,133 +249,15 @@ class WorkingSet(ABC):
             self.keys[key] = self._load_keys([key]).get(key)
         return self.keys[key]
 
-    def prefetch_keys(self, keys: Iterable[str]) -> None:
-        """Look up many idempotency keys at once (one query per chunk, not per event)."""
-        known = self.keys
-        accepted = self.previous.keys if self.previous is not None else {}
-        check_all = self.cache.stored_head != 0  # else only keys this process wrote can be
-        written = self.cache.written_keys
-        lookup: list[str] = []
-        for key in keys:
-            if key in known:
-                continue
-            content = known[key] = accepted.get(key)  # in-flight keys are not stored yet
-            if content is None and (check_all or key in written):
-                lookup.append(key)
-        found = self.load_keys(lookup) if lookup else {}
-        for key in lookup:
-            known[key] = found.get(key)
-
-    def prefetch(self, events: list[Event]) -> None:
-        """Load every row a batch will touch with a few set-based queries instead of one per event.
-
-        Misses are remembered, so the per-event path asks the database nothing in the common case.
-        """
-        users, videos = _names(events)
-        self.batch_users = users
-        cache = self.cache
-        if cache.may_hold("users"):  # else nothing is stored: every unknown name is new
-            self._prefetch_rows(users, cache.users, cache.missing_users, self.load_users)
-        if cache.may_hold("videos"):
-            self._prefetch_rows(videos, cache.videos, cache.missing_videos, self.load_videos)
-        if not self.cache.may_hold("users"):
-            return  # no stored users, so no stored edges either
-        triples = set(self._stored_edge_candidates(events))
-        for edge in self.load_edges(list(triples)):
-            self.cache.edges[(edge.user, edge.video)] = edge
-        for uid, _, vid in triples:
-            self.cache.edges.setdefault((uid, vid), None)
-
-    def _stored_edge_candidates(self, events: list[Event]) -> Iterator[tuple[int, int, int]]:
-        """(user, creator, video) of the batch's edges that are not cached and may be stored:
-        an edge of a user or video created after the cache was loaded cannot be."""
-        cache = self.cache
-        users, videos, edges = cache.users, cache.videos, cache.edges
-        max_user, max_video = cache.stored_max_user, cache.stored_max_video
-        for event in events:
-            data = event.data
-            if "video" in data and "user" in data:
-                user, video = users.get(data["user"]), videos.get(data["video"])
-                if (
-                    user is not None
-                    and video is not None
-                    and user.id <= max_user
-                    and video.id <= max_video
-                    and (user.id, video.id) not in edges
-                ):
-                    yield user.id, video.creator, video.id
-
     def _load_keys(self, keys: list[str]) -> dict[str, Content]:
         """Stored keys among ``keys``; none can be stored when the ledger was empty at load."""
         if self.cache.stored_head == 0:
             keys = [key for key in keys if key in self.cache.written_keys]
         return self.load_keys(keys) if keys else {}
 
-    def _prefetch_rows(
-        self,
-        names: set[str],
-        cached: dict[str, Any],
-        missing: set[str],
-        load: Callable[[list[str]], list[Any]],
-    ) -> None:
-        wanted = [name for name in names if name not in cached and name not in missing]
-        for row in load(wanted):
-            if isinstance(row, User):
-                self._cache_user(row)
-            else:
-                self._cache_video(row)
-        missing.update(name for name in wanted if name not in cached)
-
     def add_impressions(self, video: Video, ts: int, count: int, version: str | None) -> None:
         key = (video.id, ts // HOUR_MS, version or "")
         self.impressions[key] = self.impressions.get(key, 0) + count
-
-    def record(self, event: Event, outcome: Outcome) -> int:
-        """Give an accepted (or stale) event its sequence number and queue its rows."""
-        seq = self.cache.head = self.cache.head + 1
-        content = event.content
-        self.ledger_rows.append(
-            (seq, event.key, event.type, event.ts, content[2], int(outcome.status == "stale"))
-        )
-        if event.key is not None:
-            self.keys[event.key] = content
-            if self.cache.stored_head == 0:
-                self.cache.written_keys.add(event.key)
-        for kind_name, subject, delta, cause_name in outcome.changes:
-            self._journal(kind_name, subject, event.ts, seq, delta, CAUSE_CODES[cause_name])
-        return seq
-
-    def record_repair(self, kind: str, subject: int, *, seq: int, ts: int, delta: int) -> None:
-        """Queue a ``repair`` journal entry written by reconciliation."""
-        self._journal(kind, subject, ts, seq, delta, CAUSE_CODES["repair"])
-
-    def _journal(
-        self, kind_name: str, subject: int, ts: int, seq: int, delta: int, cause: int
-    ) -> None:
-        """Queue one journal row; keep the subject's entry count and its roll-ups in step."""
-        row: User | Video
-        if kind_name == "video":
-            kind, row = 0, self.cache.videos_by_id.get(subject) or self.video_by_id(subject)
-            self.dirty_videos.add(row)
-        else:
-            kind, row = 1, self.cache.users_by_id.get(subject) or self.user_by_id(subject)
-            self.dirty_users.add(row)
-        row.entries += 1
-        self.journal_rows.append((kind, subject, ts, seq, delta, cause))
-        if row.entries <= self.cache.rollup_from:
-            return
-        key = (kind, subject)
-        if row.entries == self.cache.rollup_from + 1:
-            self.backfill.add(key)  # crossing now: rolled up from the raw rows at write time
-        if key in self.backfill:
-            return
-        slot = (kind, subject, ts // HOUR_MS, cause)
-        total = self.rollup.get(slot)
-        if total is None:
-            self.rollup[slot] = [delta, 1]
-        else:
-            total[0] += delta
-            total[1] += 1
 
     def flush(self) -> None:
         """Write everything pending (synchronous commit path)."""
@@ -398,23 +282,3 @@ class WorkingSet(ABC):
         self.cache.missing_videos.discard(video.name)
         self.cache.videos[video.name] = video
         self.cache.videos_by_id[video.id] = video
-
-
-_PAIR_TYPES = frozenset(("like", "unlike"))
-
-
-def _names(events: list[Event]) -> tuple[set[str], set[str]]:
-    users: set[str] = set()
-    videos: set[str] = set()
-    for event in events:
-        data = event.data
-        if event.type in _PAIR_TYPES:  # the bulk: exactly a user and a video
-            users.add(data["user"])
-            videos.add(data["video"])
-            continue
-        for field in USER_FIELDS:
-            if field in data:
-                users.add(data[field])
-        if "video" in data:
-            videos.add(data["video"])
-    return users, videos
