@@ -24,6 +24,7 @@ import orjson
 
 from likeledger.events import InvalidEvent, parse_line
 from likeledger.ledger import Ledger
+from probe import speed_probe  # bench/probe.py
 
 T0 = 1_793_491_200_000  # 2026-11-01T00:00:00Z
 DAY = 86_400_000
@@ -297,7 +298,7 @@ def main() -> None:
     lines = workload(args.events)
     source = folder / "events.jsonl"
     source.write_bytes(b"\n".join(lines) + b"\n")
-    print(f"workload: {len(lines)} events in {source}")
+    print(f"workload: {len(lines)} events in {source}; {speed_probe()}")
     rows = ledger_rows(lines)
     a0 = raw_append(folder / "raw0.db", rows, keyed=False)
     print(f"(a0) raw append, executemany, no key index: {a0:,.0f} rows/s")
@@ -319,6 +320,7 @@ def main() -> None:
     )
     p50, p99 = count_latency(folder / "ledger.db")
     print(f"count in-process: p50 {p50:.1f} µs, p99 {p99:.1f} µs (target p99 <= 20)")
+    print(f"at the end: {speed_probe()}")
 
 
 if __name__ == "__main__":

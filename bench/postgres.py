@@ -31,6 +31,7 @@ from ingest import workload  # noqa: E402  (bench/ingest.py)
 from likeledger import projector  # noqa: E402
 from likeledger.ledger import DEFAULT_BATCH, Ledger  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402  (tests/pgcluster.py)
+from probe import speed_probe  # noqa: E402  (bench/probe.py)
 
 
 def run(url: str, lines: list[bytes], batch: int) -> tuple[float, Ledger]:
@@ -105,6 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     lines = workload(args.events)
     print(f"workload: {len(lines):,} events (bench/ingest.py, seed 7), batches of {args.batch:,}")
+    print(speed_probe())
     cluster = None if args.url else PgCluster().start()
     try:
         url = args.url or (cluster.database() if cluster else "")
@@ -121,6 +123,7 @@ def main() -> None:
         print(f"    PostgreSQL / SQLite = {pg_rate / lite_rate:.2f}; identical counts: {same}")
         print("server mode (append now, project asynchronously), PostgreSQL:")
         server_mode(cluster.database() if cluster else url, lines, args.rate, args.seconds)
+        print(f"at the end: {speed_probe()}")
     finally:
         if cluster is not None:
             cluster.stop()
