@@ -105,8 +105,9 @@ def _sweep(ledger: Ledger, at: int, console: Console) -> dict[str, Any]:
     report = service.apply(ledger, service.run_scan(ledger), clock=lambda: at / 1000)
     report["at"] = at
     removed = sum(row["likes_lost"] for row in report["impact"]["videos"])
+    found = len(report["campaigns"])
     console.print(
-        f"integrity sweep {format_ts(at)[:10]}: {len(report['campaigns'])} campaigns, "
+        f"integrity sweep {format_ts(at)[:10]}: {found} campaign{'' if found == 1 else 's'}, "
         f"{len(report['flags'])} flags, {removed:,} likes removed "
         f"({time.perf_counter() - began:.1f} s)"
     )
