@@ -30,6 +30,7 @@ from typing import Any
 
 import psycopg
 
+from .bulkmode import bulk_mode
 from .errors import ConfigError, StorageError
 from .events import MAX_LINE_BYTES, Event, InvalidEvent, parse_line
 from .ledger import DEFAULT_BATCH, decide_batch  # Ledger.ingest's batch, shared on purpose
@@ -134,15 +135,35 @@ def project(
         with store.pipeline() as pipe:
             done.position = checkpoint(store)
             while not stop():
-                rows = _inbox_after(store, done.position, batch)
-                if rows:
-                    _apply(pipe, rows, done)
-                elif not follow:
+                if _catch_up(store, pipe, done, batch, stop):
+                    continue
+                if not follow:
                     break
-                else:
-                    pipe.drain()  # the last batch is durable before we sit idle
-                    time.sleep(idle)
+                pipe.drain()  # the last batch is durable before we sit idle
+                time.sleep(idle)
     return done
+
+
+def _catch_up(
+    store: PostgresStore,
+    pipe: BatchPipeline,
+    done: Projected,
+    batch: int,
+    stop: Callable[[], bool],
+) -> bool:
+    """Apply batches while lines are pending (False when none were), as bulk work: the GC
+    paused and threads switched sooner, as in ``ingest``; both come back when idle, so a
+    long-running worker still collects its garbage."""
+    rows = _inbox_after(store, done.position, batch)
+    if not rows:
+        return False
+    with bulk_mode():
+        while rows:
+            _apply(pipe, rows, done)
+            if stop():
+                break
+            rows = _inbox_after(store, done.position, batch)
+    return True
 
 
 def _writer_lock(store: PostgresStore, held: ExitStack, stop: Callable[[], bool]) -> bool:

@@ -8,6 +8,7 @@ ingest of exactly the projected prefix proves no batch was half applied or repea
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -95,3 +96,22 @@ def test_sigterm_stops_an_idle_worker_and_a_waiting_standby(pg_url: str) -> None
         assert time.monotonic() - began < 5
         assert orjson.loads(out)["lines"] == 0
     assert _holders(pg_url) == 0
+
+
+def test_a_worker_collects_garbage_again_once_caught_up(pg_url: str) -> None:
+    """Catching up is bulk work (cyclic GC paused, as in ingest); an idle ``--follow``
+    worker must have it back, or a long-running one would never collect its cycles."""
+    with Ledger.open(pg_url) as pg:
+        store = projector.postgres(pg.store)
+        projector.append(store, stream(5, 30))
+        seen: list[bool] = []  # the collector's state at each stop() call
+
+        def stop() -> bool:  # stops once the collector is seen back on after a pause
+            seen.append(gc.isenabled())
+            return (False in seen and seen[-1]) or len(seen) > 50
+
+        done = projector.project(store, batch=10, follow=True, idle=0.01, stop=stop)
+    assert done.lines == 30
+    assert seen.count(False) >= 2, seen  # paused across the pending batches (three of 10)
+    assert seen[-1], seen  # and back on while idle
+    assert gc.isenabled()
