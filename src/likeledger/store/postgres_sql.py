@@ -105,7 +105,8 @@ def write_rows(cur: Cursor[Any], rows: PendingRows, *, fresh_edges: set[tuple[in
     _write_named(cur, "user", rows.users, maxima[0], _USER_TYPES)
     _write_named(cur, "video", rows.videos, maxima[1], _VIDEO_TYPES)
     # Rows go in primary-key order: a B-tree filled in order touches each page once per
-    # batch instead of at random (measured: a third less server time for likes).
+    # batch instead of at random (measured in isolation: a third less server time for
+    # 400k likes rows into the likes table and its indexes).
     edges = sorted(rows.edges, key=_LIKES_KEY)
     known = [edge for edge in edges if (edge[0], edge[2]) not in fresh_edges]
     if len(known) < len(edges):

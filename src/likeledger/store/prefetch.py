@@ -40,14 +40,13 @@ class Prefetcher:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
         known = self.keys
         accepted = self.previous.keys if self.previous is not None else {}
-        check_all = self.cache.stored_head != 0  # else only keys this process wrote can be
-        written = self.cache.written_keys
+        may_store = self.cache.may_store_key
         lookup: list[str] = []
         for key in keys:
             if key in known:
                 continue
             content = known[key] = accepted.get(key)  # in-flight keys are not stored yet
-            if content is None and (check_all or key in written):
+            if content is None and may_store(key):
                 lookup.append(key)
         found = self.load_keys(lookup) if lookup else {}
         for key in lookup:

@@ -65,6 +65,11 @@ class RowCache:
         stored = self.stored_max_user if table == "users" else self.stored_max_video
         return not self.valid or stored > 0
 
+    def may_store_key(self, key: str) -> bool:
+        """Whether idempotency key ``key`` can be in the stored ledger (so needs a lookup):
+        any key once the ledger held rows when loaded, else only keys this process wrote."""
+        return self.stored_head != 0 or key in self.written_keys
+
     def size(self) -> int:
         return (
             len(self.users)

@@ -251,8 +251,7 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
 
     def _load_keys(self, keys: list[str]) -> dict[str, Content]:
         """Stored keys among ``keys``; none can be stored when the ledger was empty at load."""
-        if self.cache.stored_head == 0:
-            keys = [key for key in keys if key in self.cache.written_keys]
+        keys = [key for key in keys if self.cache.may_store_key(key)]
         return self.load_keys(keys) if keys else {}
 
     def add_impressions(self, video: Video, ts: int, count: int, version: str | None) -> None:
