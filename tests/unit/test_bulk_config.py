@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from likeledger.bulk import engine
-from likeledger.errors import ConfigError
+from likeledger.errors import ConfigError, StorageError
 
 
 @pytest.fixture
@@ -39,3 +39,12 @@ def test_a_bad_limit_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(engine.MEMORY_LIMIT_ENV, "lots")
     with pytest.raises(ConfigError, match="LIKELEDGER_BULK_MEMORY_LIMIT='lots'"):
         engine._database()
+
+
+@pytest.mark.usefixtures("fresh_database")
+def test_other_startup_failures_do_not_blame_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(engine.MEMORY_LIMIT_ENV, raising=False)
+    monkeypatch.setattr(engine, "database_config", lambda _spill: {"no_such_setting": 1})
+    with pytest.raises(StorageError, match="cannot start the bulk engine") as caught:
+        engine._database()
+    assert engine.MEMORY_LIMIT_ENV not in str(caught.value)

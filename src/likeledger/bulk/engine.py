@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from ..errors import ConfigError
+from ..errors import ConfigError, StorageError
 from ..recompute import Truth
 
 # Event types that can change a count; the rest (follows, impressions, ...) are skipped.
@@ -182,7 +182,9 @@ def _database() -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(config=config)
     except duckdb.Error as exc:
-        raise ConfigError(f"bad {MEMORY_LIMIT_ENV}={config.get('memory_limit')!r}: {exc}") from exc
+        if "memory_limit" in config:  # the only setting that comes from the user
+            raise ConfigError(f"bad {MEMORY_LIMIT_ENV}={config['memory_limit']!r}: {exc}") from exc
+        raise StorageError(f"cannot start the bulk engine: {exc}") from exc
 
 
 def extension_path(name: str) -> Path:
