@@ -182,8 +182,10 @@ class PostgresStore(PostgresQueries):
                 seq = self._claim(refresh=False) + 1
                 run_account_flip(self.conn, event, flip, seq, self.cache.rollup_from)
                 self._advance(seq)
-            finally:
-                self.cache.clear()  # cached counts of the touched rows are stale now
+            except BaseException:
+                self.cache.clear()
+                raise
+        self.cache.forget_counts()  # cached counts of the touched rows are stale now
         return seq
 
     def commit_batch(self, ws: WorkingSet, rows: PendingRows) -> None:
@@ -235,7 +237,6 @@ class PostgresStore(PostgresQueries):
         self._generation = int(row[0])
 
     def _load_cache_bounds(self) -> None:
-        self.cache.clear()
         row = self.conn.execute(
             "SELECT (SELECT head FROM ledger_meta), "
             "(SELECT coalesce(max(user_id), 0) FROM users), "

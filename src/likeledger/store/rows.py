@@ -82,3 +82,10 @@ class RowCache:
 
     def clear(self) -> None:
         self.__init__(self.rollup_from)  # type: ignore[misc]
+
+    def forget_counts(self) -> None:
+        """After an account-wide change: drop the accounts and videos (their counts moved)
+        and reload the head; edges, blocks, follows and keys are unchanged, so they stay."""
+        self.users, self.users_by_id = {}, {}
+        self.videos, self.videos_by_id = {}, {}
+        self.valid = False

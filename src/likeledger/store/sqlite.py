@@ -307,9 +307,9 @@ class SQLiteStore:
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
+                self.cache.clear()
                 raise
-            finally:
-                self.cache.clear()  # cached counts of the touched rows are stale now
+            self.cache.forget_counts()  # cached counts of the touched rows are stale now
         self._data_version = self._version()
         return seq
 
