@@ -157,3 +157,24 @@ def test_a_bad_token_is_told_so(browser: WebDriver, site: Site) -> None:
     message = until(browser, lambda d: d.find_element(By.ID, "signin-error").text)
     assert message.startswith("unauthorized")
     assert not browser.find_element(By.ID, "view").is_displayed()
+
+
+def test_api_docs_render_every_operation_offline(browser: WebDriver, site: Site) -> None:
+    """Swagger UI draws the OpenAPI 3.1 document from this server's own files (the browser
+    runs with background networking off and this machine has no route to a CDN)."""
+    with site.client(None) as client:
+        spec = client.get("/openapi.json").json()
+    expected = {
+        f"{method.upper()} {path}" for path, item in spec["paths"].items() for method in item
+    }
+    browser.get(site.server.url + "/docs")
+    until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary"))
+    shown = {
+        f"{block.find_element(By.CSS_SELECTOR, '.opblock-summary-method').text} "
+        f"{block.find_element(By.CSS_SELECTOR, '.opblock-summary-path').get_attribute('data-path')}"
+        for block in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary")
+    }
+    assert shown == expected
+    assert "likeledger" in browser.find_element(By.CSS_SELECTOR, ".info .title").text
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "api-docs.png"))

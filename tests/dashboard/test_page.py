@@ -83,3 +83,25 @@ def test_a_video_must_belong_to_the_creator_in_the_path(site: Site) -> None:
     assert len(top["creators"]) == 3
     totals = [c["total"] for c in top["creators"]]
     assert totals == sorted(totals, reverse=True)
+
+
+def test_api_docs_are_served_from_this_server(site: Site) -> None:
+    """/docs works offline: Swagger UI's script and style come from /docs/assets."""
+    with site.client(None) as client:
+        page = client.get("/docs")
+        script = client.get("/docs/assets/swagger-ui-bundle.js")
+        style = client.get("/docs/assets/swagger-ui.css")
+        redoc = client.get("/redoc")
+    assert page.status_code == 200
+    assert "cdn" not in page.text
+    urls = set(re.findall(r'(?:src|href|url)[=:] ?["\']([^"\']+)', page.text))
+    assert urls == {
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/swagger-ui.css",
+        "/docs/assets/favicon-32x32.png",
+        "/openapi.json",
+    }
+    assert script.status_code == style.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert style.headers["content-type"].startswith("text/css")
+    assert redoc.status_code == 404  # ReDoc would need a CDN; it is not offered

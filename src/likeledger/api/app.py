@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..dashboard import routes as dashboard
+from .docs import install_docs
 from .errors import install_error_handlers
 from .metrics import LatencyMiddleware, Metrics
 from .routes import creators, events, health, integrity, metrics, videos
@@ -50,9 +51,12 @@ def create_app(ledger_url: str, settings: Settings | None = None) -> FastAPI:
         version=_version(),
         description=DESCRIPTION,
         lifespan=_lifespan(ledger_url, config),
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     app.state.services = None
     install_error_handlers(app)
+    install_docs(app)
     for module in (events, videos, creators, integrity, health, metrics):
         app.include_router(module.router)
     app.include_router(dashboard.router)
