@@ -13,7 +13,7 @@ from typing import Final, Literal, NamedTuple
 
 from .events import Event
 from .handlers import HANDLERS
-from .model import ACTIVE, DELETED, State, User, Video
+from .model import ACTIVE, DELETED, Edge, State, User, Video
 from .rules import cause_of, refusal
 
 Status = Literal["accepted", "stale", "duplicate", "refused"]
@@ -157,22 +157,33 @@ def _plain_like(state: State, event: Event) -> Outcome | None:
     hidden = creator.status != ACTIVE or video.visibility != "public" or video.moderation
     if is_like and hidden and (user is None or user.id != creator.id):
         return None
-    if user is None:
-        user = state.add_user(data["user"])
-        edge = None
-    else:
-        edge = state.edge(user, video)
-        if edge is not None and edge.ts is not None and event.ts < edge.ts:
-            return _STALE
+    edge = _newer_edge(state, data["user"], user, video, event.ts)
     if edge is None:
-        edge = state.add_edge(user, video)
-    else:
-        state.touch(edge)
+        return _STALE
     before = edge.liked and not edge.flagged
     edge.liked, edge.ts = is_like, event.ts
     if before == (is_like and not edge.flagged):
         return _ACCEPTED
-    delta, cause = (1, "like") if is_like else (-1, "unlike")
+    return _counted(state, video, creator, 1 if is_like else -1)
+
+
+def _newer_edge(state: State, name: str, user: User | None, video: Video, ts: int) -> Edge | None:
+    """The (user, video) edge to overwrite, created if new (the account too); None when
+    the stored edge is newer than ``ts`` (a stale like/unlike)."""
+    if user is None:
+        return state.add_edge(state.add_user(name), video)
+    edge = state.edge(user, video)
+    if edge is None:
+        return state.add_edge(user, video)
+    if edge.ts is not None and ts < edge.ts:
+        return None
+    state.touch(edge)
+    return edge
+
+
+def _counted(state: State, video: Video, creator: User, delta: int) -> Outcome:
+    """A plain like (+1) or unlike (-1) that moves the count, and the total if it counts."""
+    cause = "like" if delta > 0 else "unlike"
     video.likes += delta
     state.touch(video)
     changes = [Change(VIDEO, video.id, delta, cause)]

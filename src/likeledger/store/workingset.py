@@ -236,11 +236,15 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
             backfill=sorted(self.backfill),
             impressions=[(*slot, count) for slot, count in self.impressions.items()],
         )
+        self._start_pending()
+        return rows
+
+    def _start_pending(self) -> None:
+        """Empty pending sets for the next batch (the snapshot keeps the old ones)."""
         self.dirty_users, self.dirty_videos, self.dirty_edges = set(), set(), set()
         self.dirty_blocks, self.dirty_follows = {}, {}
         self.ledger_rows, self.journal_rows, self.rollup, self.impressions = [], [], {}, {}
         self.backfill = set()
-        return rows
 
     def seen_key(self, key: str) -> Content | None:
         if key not in self.keys and self.previous is not None and key in self.previous.keys:
