@@ -177,14 +177,14 @@ class PostgresStore(PostgresQueries):
         account by ``flip.delta``; the same rows and journal as the general path, in a few
         statements (see SQLiteStore.apply_account_flip; the property tests hold them equal).
         """
-        with translate_errors("applying an account-wide change"), self.conn.transaction():
-            try:
+        try:
+            with translate_errors("applying an account-wide change"), self.conn.transaction():
                 seq = self._claim(refresh=False) + 1
                 run_account_flip(self.conn, event, flip, seq, self.cache.rollup_from)
                 self._advance(seq)
-            except BaseException:
-                self.cache.clear()
-                raise
+        except BaseException:
+            self.cache.clear()  # the commit may have failed too
+            raise
         self.cache.forget_counts()  # cached counts of the touched rows are stale now
         return seq
 
