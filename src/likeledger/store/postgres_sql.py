@@ -1,10 +1,11 @@
 """The PostgreSQL backend's write-side SQL: bulk batch writes, set-based cascades, migrations.
 
-Writes are set-based: pure appends (ledger, journal, new users and videos) are binary
-``COPY`` straight into their tables; updates and upserts ``COPY`` into per-connection temp
-tables first and then run one ``UPDATE ... FROM`` or ``INSERT ... ON CONFLICT`` each, so a
-batch of 20,000 events is a dozen statements and a hot video's counter is written once per
-batch, not once per like. psycopg errors leave as :class:`~likeledger.errors.StorageError`.
+Writes are set-based: pure appends (ledger, new users and videos) are binary ``COPY``
+straight into their tables; journal rows, updates and upserts ``COPY`` into per-connection
+temp tables first and then run one ``INSERT ... SELECT``, ``UPDATE ... FROM`` or
+``INSERT ... ON CONFLICT`` each, so a batch of 20,000 events is a dozen statements and a
+hot video's counter is written once per batch, not once per like. psycopg errors leave as
+:class:`~likeledger.errors.StorageError`.
 """
 
 from __future__ import annotations
