@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import settings
 
 from likeledger.errors import QueryError
@@ -42,6 +43,19 @@ WINDOWS: list[Window] = [
     (0, 1_796_000_000_000),
     (1_795_000_000_000, None),
 ]
+
+
+def count_flips(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the seq of every account-wide change the store applies set-based."""
+    flips: list[int] = []
+    apply = ledger.store.apply_account_flip
+
+    def counted(*args: Any) -> int:
+        flips.append(apply(*args))
+        return flips[-1]
+
+    monkeypatch.setattr(ledger.store, "apply_account_flip", counted)
+    return flips
 
 
 def ev(etype: str, ts: Any = 0, **fields: Any) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 
-from ledger_kit import Backend, ev
+from ledger_kit import Backend, count_flips, ev
 from likeledger.ledger import Ledger
 
 STORED = [
@@ -33,23 +34,13 @@ def _ingest(ledger: Ledger, events: list[dict[str, Any]]) -> Any:
     return ledger.ingest([orjson.dumps(event) for event in events], batch_size=100)
 
 
-def _counting_flips(ledger: Ledger) -> list[int]:
-    flips: list[int] = []
-    apply = ledger.store.apply_account_flip
-
-    def counted(*args: Any) -> int:
-        flips.append(apply(*args))
-        return flips[-1]
-
-    ledger.store.apply_account_flip = counted  # type: ignore[method-assign]
-    return flips
-
-
-def test_counts_decided_after_a_set_based_flip_in_the_same_ingest(backend: Backend) -> None:
+def test_counts_decided_after_a_set_based_flip_in_the_same_ingest(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with backend.open(flip_threshold=1) as ledger:
         _ingest(ledger, STORED)
         assert ledger.count("v1").likes == 2  # the cache now holds v1, v2, c1 and the edges
-        flips = _counting_flips(ledger)
+        flips = count_flips(ledger, monkeypatch)
         report = _ingest(ledger, THEN)
         assert len(flips) == 2  # both status changes went set-based
         assert (report.accepted, report.duplicates, report.rejected) == (4, 1, 0)
@@ -59,10 +50,12 @@ def test_counts_decided_after_a_set_based_flip_in_the_same_ingest(backend: Backe
         assert ledger.reconcile().drift == []
 
 
-def test_a_flip_drops_the_rows_it_moved_and_keeps_the_rest(backend: Backend) -> None:
+def test_a_flip_drops_the_rows_it_moved_and_keeps_the_rest(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with backend.open(flip_threshold=1) as ledger:
         _ingest(ledger, STORED)
-        flips = _counting_flips(ledger)
+        flips = count_flips(ledger, monkeypatch)
         _ingest(ledger, THEN[:1])
         cache = ledger.store.cache
         assert len(flips) == 1

@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from ledger_kit import WINDOWS, Backend, answers, journal, probe, snapshot, stored_counts
+from ledger_kit import (
+    WINDOWS,
+    Backend,
+    answers,
+    count_flips,
+    journal,
+    probe,
+    snapshot,
+    stored_counts,
+)
 from likeledger.errors import QueryError
 from likeledger.ledger import Ledger
 from likeledger.results import Drift
@@ -38,19 +47,6 @@ def _visibility(ledger: Ledger) -> list[object]:
     return out
 
 
-def _count_flips(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record the seq of every account-wide change the store applies set-based."""
-    flips: list[int] = []
-    apply = ledger.store.apply_account_flip
-
-    def counted(*args: Any) -> int:
-        flips.append(apply(*args))
-        return flips[-1]
-
-    monkeypatch.setattr(ledger.store, "apply_account_flip", counted)
-    return flips
-
-
 @pytest.fixture(scope="module")
 def reference() -> Any:
     """The examples in memory on SQLite, one batch per file: what every backend must give."""
@@ -67,7 +63,7 @@ def test_the_examples_give_the_reference_ledger(
     change goes set-based and every subject gets roll-ups."""
     assert len(EXAMPLES) >= 9
     with backend.open(fast=fast) as ledger:
-        flips = _count_flips(ledger, monkeypatch)
+        flips = count_flips(ledger, monkeypatch)
         assert _stories(ledger, batch_size=4) == reference[0]
         assert ledger.head() > 60
         assert bool(flips) is fast  # the set-based path really ran, and only when forced
