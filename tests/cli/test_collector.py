@@ -9,10 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import orjson
 from click.testing import CliRunner
 
 from likeledger.cli import cli
+
+from .runner import write_events
 
 EVENTS = [
     {"type": "video.published", "ts": 1, "video": "v1", "creator": "c1"},
@@ -27,14 +28,8 @@ main()
 """
 
 
-def _source(tmp_path: Path) -> Path:
-    source = tmp_path / "events.jsonl"
-    source.write_bytes(b"\n".join(orjson.dumps(e) for e in EVENTS) + b"\n")
-    return source
-
-
 def test_the_entry_point_leaves_the_collector_off_after_ingest(tmp_path: Path) -> None:
-    source = _source(tmp_path)
+    source = write_events(tmp_path / "events.jsonl", *EVENTS)
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path / "l.db"), str(source)],
         capture_output=True,
@@ -46,7 +41,7 @@ def test_the_entry_point_leaves_the_collector_off_after_ingest(tmp_path: Path) -
 
 
 def test_an_in_process_ingest_leaves_the_collector_as_it_was(tmp_path: Path) -> None:
-    source = _source(tmp_path)
+    source = write_events(tmp_path / "events.jsonl", *EVENTS)
     assert gc.isenabled()
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "l.db"), "ingest", str(source)])
     assert result.exit_code == 0, result.output

@@ -4,13 +4,9 @@ and keys it left alone stay cached."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 import pytest
 
 from ledger_kit import Backend, count_flips, ev
-from likeledger.ledger import Ledger
 
 STORED = [
     ev("video.published", 1, video="v1", creator="c1"),
@@ -30,18 +26,14 @@ THEN = [
 ]
 
 
-def _ingest(ledger: Ledger, events: list[dict[str, Any]]) -> Any:
-    return ledger.ingest([orjson.dumps(event) for event in events], batch_size=100)
-
-
 def test_counts_decided_after_a_set_based_flip_in_the_same_ingest(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with backend.open(flip_threshold=1) as ledger:
-        _ingest(ledger, STORED)
+        ledger.ingest_objects(STORED)
         assert ledger.count("v1").likes == 2  # the cache now holds v1, v2, c1 and the edges
         flips = count_flips(ledger, monkeypatch)
-        report = _ingest(ledger, THEN)
+        report = ledger.ingest_objects(THEN)
         assert len(flips) == 2  # both status changes went set-based
         assert (report.accepted, report.duplicates, report.rejected) == (4, 1, 0)
         assert ledger.count("v1").likes == 2  # bo, and fan again; ana unliked
@@ -54,9 +46,9 @@ def test_a_flip_drops_the_rows_it_moved_and_keeps_the_rest(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with backend.open(flip_threshold=1) as ledger:
-        _ingest(ledger, STORED)
+        ledger.ingest_objects(STORED)
         flips = count_flips(ledger, monkeypatch)
-        _ingest(ledger, THEN[:1])
+        ledger.ingest_objects(THEN[:1])
         cache = ledger.store.cache
         assert len(flips) == 1
         assert cache.videos == {}  # their counts moved: read them again
