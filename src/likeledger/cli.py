@@ -19,7 +19,7 @@ from .errors import LedgerError, QueryError
 from .events import MAX_LINE_BYTES
 from .ledger import Ledger
 from .narrative import REASON_TEXT, explanation_lines
-from .results import IngestReport
+from .results import CopyRefresh, IngestReport
 from .times import BadTime, parse_ts
 
 
@@ -261,15 +261,21 @@ def visible(ctx: click.Context, video: str, viewer: str, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--repair", is_flag=True, help="Fix drift, writing 'repair' journal entries.")
+@click.option(
+    "--export",
+    type=click.Path(file_okay=False, writable=True),
+    envvar="LIKELEDGER_EXPORT",
+    help="Folder for a columnar copy of the ledger: recompute from it, adding only new events.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.pass_context
-def reconcile(ctx: click.Context, repair: bool, as_json: bool) -> None:
+def reconcile(ctx: click.Context, repair: bool, export: str | None, as_json: bool) -> None:
     """Recompute every count from the ledger and report drift per subject.
 
-    Example: likeledger reconcile --repair
+    Example: likeledger reconcile --repair --export /var/lib/likeledger/copy
     """
     with _open(ctx) as ledger:
-        report = _guard(lambda: ledger.reconcile(repair=repair))
+        report = _guard(lambda: ledger.reconcile(repair=repair, export=export))
     if as_json:
         _emit(report.to_json())
     else:
@@ -282,11 +288,24 @@ def reconcile(ctx: click.Context, repair: bool, as_json: bool) -> None:
                 f"  {d.kind} {d.subject}: stored {d.stored}, journal {d.journal}, "
                 f"recomputed {d.expected}"
             )
+        if report.export is not None:
+            click.echo(_copy_line(report.export))
         if report.repaired:
             click.echo(
                 "repaired: counts set to the recomputed values; journal corrected with 'repair'"
             )
     sys.exit(1 if report.drift and not report.repaired else 0)
+
+
+def _copy_line(copy: CopyRefresh) -> str:
+    """What reconcile did to the ledger copy, for a person."""
+    if copy.rebuilt:
+        how = "did not match the ledger and was rebuilt"
+    elif copy.reused_through == 0:
+        how = "made"
+    else:
+        how = f"events 1-{copy.reused_through:,} reused"
+    return f"ledger copy: {how}, now through event {copy.appended_through:,}"
 
 
 def _guard(action: Callable[[], Any]) -> Any:

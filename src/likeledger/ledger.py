@@ -210,9 +210,13 @@ class Ledger:
         for seq, etype, ts, payload, stale in self.store.ledger_rows():
             yield seq, etype, ts, orjson.loads(payload), stale
 
-    def reconcile(self, *, repair: bool = False) -> ReconcileReport:
-        """Recompute every count from the ledger; report drift; with ``repair`` fix it."""
-        return reconcile(self.store, repair=repair)
+    def reconcile(
+        self, *, repair: bool = False, export: str | os.PathLike[str] | None = None
+    ) -> ReconcileReport:
+        """Recompute every count from the ledger; report drift; with ``repair`` fix it.
+        ``export``: a folder for a columnar copy of the ledger that the recompute reads and
+        each run brings up to date (only the new events are read from the database)."""
+        return reconcile(self.store, repair=repair, export=export)
 
     def recompute(self) -> Truth:
         """Counts recomputed from scratch from the ledger (see likeledger.recompute)."""

@@ -143,12 +143,32 @@ class ReconcileReport:
     creators: int = 0
     drift: list[Drift] = field(default_factory=list)
     repaired: bool = False
+    export: CopyRefresh | None = None  # set when the recompute read a copy of the ledger
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "events": self.events,
             "videos_checked": self.videos,
             "creators_checked": self.creators,
             "drift": [d.to_json() for d in self.drift],
             "repaired": self.repaired,
+        }
+        if self.export is not None:
+            out["export"] = self.export.to_json()
+        return out
+
+
+@dataclass
+class CopyRefresh:
+    """What refreshing the columnar copy of the ledger did before a recompute read it."""
+
+    reused_through: int  # events 1..this were read from the copy as it was
+    appended_through: int  # events after that, up to this, were appended to it first
+    rebuilt: bool  # the copy did not match the ledger (or was unreadable) and was remade
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reused_through": self.reused_through,
+            "through": self.appended_through,
+            "rebuilt": self.rebuilt,
         }

@@ -68,3 +68,30 @@ def test_repair_of_the_journal_is_explained(db: str) -> None:
     total = likeledger("explain", "--creator", "c", "--json", db=db).json()
     assert total["changes"] == {"like": 1, "repair": 1}
     assert likeledger("reconcile", db=db).code == 0
+
+
+def test_export_keeps_a_copy_that_later_runs_extend(db: str, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    first = likeledger("reconcile", "--export", str(copy), "--json", db=db)
+    assert first.code == 0
+    assert first.json()["export"] == {"reused_through": 0, "through": 3, "rebuilt": False}
+    events = write_events(tmp_path / "more.jsonl", like("d", "v", 4))
+    assert likeledger("ingest", events, db=db).code == 0
+    with probe_at(db) as damage:
+        damage.add_likes("v", 5)
+    second = likeledger("reconcile", "--export", str(copy), "--json", db=db)
+    assert second.code == 1  # the drift is found from the copy too
+    assert second.json()["export"] == {"reused_through": 3, "through": 4, "rebuilt": False}
+    assert second.json()["drift"] == [
+        {"kind": "video", "subject": "v", "stored": 8, "expected": 3, "journal_sum": 3}
+    ]
+    human = likeledger("reconcile", "--repair", "--export", str(copy), db=db)
+    assert human.code == 0
+    assert "ledger copy: events 1-4 reused, now through event 4" in human.out
+
+
+def test_export_to_a_path_that_is_a_file_is_refused(db: str, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("")
+    result = likeledger("reconcile", "--export", str(tmp_path / "f"), db=db)
+    assert result.code == 2
+    assert "is a file" in result.err

@@ -26,7 +26,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -80,10 +80,25 @@ FROM (
 WHERE solo > 0 OR top & 1 = 1  -- unliked pairs and lifted blocks change nothing
 """
 
-# Stage 2: the small fact tables, from the solo events and the block edges.
-_FACTS = (
+# Stage 1 hands on three relations: ``facts`` (seq, type, p: the solo events, p as JSON),
+# ``winners`` (u, v: the pairs whose last writer is a like) and ``block_edges`` (a, b: the
+# blocks in force). From the raw ledger they are parsed out of the grouped payloads; an
+# export (``export.py``) has them as columns already.
+_RAW_STAGE1 = (
     """CREATE TEMP TABLE facts AS
     SELECT solo AS seq, last AS type, json(decode(payload)) AS p FROM grouped WHERE solo > 0""",
+    """CREATE TEMP VIEW winners AS
+    SELECT uv[1] AS u, uv[2] AS v
+    FROM (SELECT json_extract_string(decode(payload), ['user', 'video']) AS uv
+          FROM grouped WHERE solo = 0 AND last = 'like')""",
+    """CREATE TEMP VIEW block_edges AS
+    SELECT e[1] AS a, e[2] AS b
+    FROM (SELECT json_extract_string(decode(payload), ['blocker', 'blocked']) AS e
+          FROM grouped WHERE solo = 0 AND last = 'block')""",
+)
+
+# Stage 2: the small fact tables, from the solo events and the block edges.
+_FACTS = (
     """CREATE TEMP MACRO f(p, name) AS json_extract_string(p, name)""",
     # Accounts whose likes never count: last status not active, or account flag set.
     """CREATE TEMP TABLE excluded AS
@@ -101,9 +116,7 @@ _FACTS = (
     WHERE last = 'integrity.flag'""",
     # A block in either direction: (liker or creator, the other one).
     """CREATE TEMP TABLE blocks AS
-    WITH edge AS (SELECT json_extract_string(decode(payload), ['blocker', 'blocked']) AS e
-                  FROM grouped WHERE solo = 0 AND last = 'block')
-    SELECT e[1] AS a, e[2] AS b FROM edge UNION SELECT e[2], e[1] FROM edge""",
+    SELECT a, b FROM block_edges UNION SELECT b, a FROM block_edges""",
     """CREATE TEMP TABLE moderated AS
     SELECT f(p, 'video') AS v, arg_max(f(p, 'action'), seq) AS action FROM facts
     WHERE type = 'moderation' GROUP BY 1""",
@@ -126,9 +139,7 @@ _TALLY = (
     SELECT u FROM excluded UNION SELECT u FROM flagged UNION SELECT a FROM blocks""",
     """CREATE TEMP TABLE tallied AS
     SELECT v, CASE WHEN suspect THEN u END AS u, count(*) AS likes
-    FROM (SELECT uv[1] AS u, uv[2] AS v, uv[1] IN (SELECT u FROM suspects) AS suspect
-          FROM (SELECT json_extract_string(decode(payload), ['user', 'video']) AS uv
-                FROM grouped WHERE solo = 0 AND last = 'like'))
+    FROM (SELECT u, v, u IN (SELECT u FROM suspects) AS suspect FROM winners)
     GROUP BY 1, 2""",
     # A NULL liker (not a suspect) matches none of the anti joins.
     """CREATE TEMP TABLE counted AS
@@ -204,15 +215,23 @@ def extension_path(name: str) -> Path:
 def recompute(con: duckdb.DuckDBPyConnection, source: str) -> Truth:
     """Every count and total from the ledger relation ``source`` (columns seq, type, ts,
     payload), exactly as the pure fold computes them."""
-    types = "(" + ", ".join(literal(t) for t in COUNTED_TYPES) + ")"
-    con.execute(_GROUP.format(source=source, types=types))
-    for statement in _FACTS:
-        con.execute(statement)
-    for statement in _TALLY:
+    con.execute(_GROUP.format(source=source, types=type_list(COUNTED_TYPES)))
+    return finish(con, _RAW_STAGE1)
+
+
+def finish(con: duckdb.DuckDBPyConnection, stage1: Iterable[str]) -> Truth:
+    """Stages 2 and 3 after ``stage1``, the statements that make ``facts``, ``winners`` and
+    ``block_edges``; the counts and totals."""
+    for statement in (*stage1, *_FACTS, *_TALLY):
         con.execute(statement)
     likes = {str(v): int(n) for v, n in con.execute(_LIKES).fetchall()}
     totals = {str(c): int(n) for c, n in con.execute(_TOTALS).fetchall()}
     return Truth(likes=likes, totals=totals)
+
+
+def type_list(types: Iterable[str]) -> str:
+    """``types`` as a SQL list for ``IN``."""
+    return "(" + ", ".join(literal(t) for t in types) + ")"
 
 
 def literal(text: str) -> str:

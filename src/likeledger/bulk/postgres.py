@@ -7,18 +7,25 @@ transaction that holds ``ledger_meta`` ``FOR UPDATE``, so nothing can commit mea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..recompute import Truth
 from .engine import connect, literal
 from .engine import recompute as bulk_recompute
+from .export import LedgerExport
+
+if TYPE_CHECKING:
+    from ..store.postgres import PostgresStore
 
 
-def recompute_url(url: str, conn: Any) -> Truth:
-    """Every count and total from the ledger at ``url``, in the schema ``conn`` (a psycopg
-    connection to the same database) resolves unqualified names to."""
-    row = conn.execute("SELECT current_schema()").fetchone()
+def recompute_url(store: PostgresStore, export: LedgerExport | None = None) -> Truth:
+    """Every count and total from ``store``'s ledger, read in the schema its connection
+    resolves unqualified names to; with ``export``, from that copy of the ledger, first
+    brought up to the ledger's head."""
+    row = store.conn.execute("SELECT current_schema()").fetchone()
     schema = str(row[0]) if row and row[0] else "public"
     with connect("postgres_scanner") as con:
-        source = f"postgres_scan({literal(url)}, {literal(schema)}, 'ledger')"
-        return bulk_recompute(con, source)
+        source = f"postgres_scan({literal(store.url)}, {literal(schema)}, 'ledger')"
+        if export is None:
+            return bulk_recompute(con, source)
+        return export.recompute(con, source, store.head(), store.ledger_rows_at)

@@ -6,23 +6,32 @@ under the writer lock inside a write transaction, where nothing can commit meanw
 
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
 
 import orjson
 
 from ..recompute import Truth, recompute
 from .engine import connect, literal
 from .engine import recompute as bulk_recompute
+from .export import LedgerExport
+
+if TYPE_CHECKING:
+    from ..store.sqlite import SQLiteStore
 
 
-def recompute_file(path: str, conn: sqlite3.Connection) -> Truth:
-    """Every count and total from the ledger of the SQLite database at ``path``.
+def recompute_file(store: SQLiteStore, export: LedgerExport | None = None) -> Truth:
+    """Every count and total from the ledger of ``store``'s SQLite file; with ``export``,
+    from that copy of the ledger, first brought up to the ledger's head.
 
     A ``:memory:`` database cannot be opened by another connection: it is folded from
-    ``conn`` with the pure recompute instead (such ledgers are small, throwaway ones).
+    the store's connection with the pure recompute instead (such ledgers are small,
+    throwaway ones; no copy is kept of them).
     """
-    if path == ":memory:":
-        rows = conn.execute("SELECT type, ts, payload FROM ledger ORDER BY seq")
+    if store.path == ":memory:":
+        rows = store.conn.execute("SELECT type, ts, payload FROM ledger ORDER BY seq")
         return recompute((etype, ts, orjson.loads(payload)) for etype, ts, payload in rows)
     with connect("sqlite_scanner") as con:
-        return bulk_recompute(con, f"sqlite_scan({literal(path)}, 'ledger')")
+        source = f"sqlite_scan({literal(store.path)}, 'ledger')"
+        if export is None:
+            return bulk_recompute(con, source)
+        return export.recompute(con, source, store.head(), store.ledger_rows_at)

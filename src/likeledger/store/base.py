@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from .workingset import WorkingSet
 
 if TYPE_CHECKING:
+    from ..bulk.export import LedgerExport
     from ..engine import AccountFlip
     from ..events import Event
     from ..recompute import Truth
@@ -67,8 +68,13 @@ class Store(Protocol):
         """(seq, type, ts, payload, stale) of every accepted event, in ledger order."""
         ...
 
-    def recompute_bulk(self) -> Truth:
-        """Every count and total recomputed from the ledger set-based (likeledger.bulk)."""
+    def ledger_rows_at(self, seqs: list[int]) -> list[tuple[int, str, int, bytes]]:
+        """(seq, type, ts, payload) of the ledger rows with these seqs (those that exist)."""
+        ...
+
+    def recompute_bulk(self, export: LedgerExport | None = None) -> Truth:
+        """Every count and total recomputed from the ledger set-based (likeledger.bulk);
+        with ``export``, from that columnar copy of the ledger, brought up to date first."""
         ...
 
     def journal_sums(self) -> dict[tuple[int, int], int]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import conninfo
@@ -44,6 +44,9 @@ __all__ = ["PostgresStore", "translate_errors"]
 Conn = psycopg.Connection[tuple[Any, ...]]
 _LOCK_CLASS = 0x11CE  # first key of our advisory locks; the second is the schema's hash
 _MIGRATION_LOCK = 0x11CF
+
+if TYPE_CHECKING:
+    from ..bulk.export import LedgerExport
 
 
 def describe(url: str) -> str:
@@ -268,8 +271,8 @@ class PostgresStore(PostgresQueries):
     def rollup_from(self) -> int:
         return self.cache.rollup_from
 
-    def recompute_bulk(self) -> Truth:
+    def recompute_bulk(self, export: LedgerExport | None = None) -> Truth:
         """Every count and total recomputed from the ledger set-based (likeledger.bulk)."""
         from ..bulk.postgres import recompute_url  # duckdb is imported only when needed
 
-        return recompute_url(self.url, self.conn)
+        return recompute_url(self, export)

@@ -122,6 +122,10 @@ class PostgresQueries:
             for seq, etype, ts, payload, stale in cur.stream(sql, size=5_000):
                 yield seq, etype, ts, bytes(payload), stale
 
+    def ledger_rows_at(self, seqs: list[int]) -> list[tuple[int, str, int, bytes]]:
+        sql = "SELECT seq, type, ts, payload FROM ledger WHERE seq = ANY(%s) ORDER BY seq"
+        return [(s, t, ts, bytes(p)) for s, t, ts, p in self._all(sql, (seqs,))]
+
     def journal_sums(self) -> dict[tuple[int, int], int]:
         sums: dict[tuple[int, int], int] = {}
         for kind, (table, column) in enumerate(JOURNALS):

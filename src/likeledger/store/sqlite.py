@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -30,6 +31,9 @@ from .pipeline import threaded
 from .sqlite_pipeline import InlinePipeline
 from .sqlite_rows import SQLiteQueries, SQLiteWorkingSet, run_account_flip
 from .workingset import HOUR_MS, ROLLUP_FROM, PendingRows, RowCache, WorkingSet
+
+if TYPE_CHECKING:
+    from ..bulk.export import LedgerExport
 
 WAL_CHECKPOINT_BYTES = 1000 * 4096  # SQLite's default auto-checkpoint: 1000 pages
 
@@ -190,11 +194,16 @@ class SQLiteStore:
         for seq, etype, ts, payload, stale in rows:
             yield seq, etype, ts, payload, bool(stale)
 
-    def recompute_bulk(self) -> Truth:
+    def ledger_rows_at(self, seqs: list[int]) -> list[tuple[int, str, int, bytes]]:
+        marks = ", ".join("?" * len(seqs))
+        sql = f"SELECT seq, type, ts, payload FROM ledger WHERE seq IN ({marks}) ORDER BY seq"
+        return [(s, t, ts, bytes(p)) for s, t, ts, p in self.conn.execute(sql, seqs)]
+
+    def recompute_bulk(self, export: LedgerExport | None = None) -> Truth:
         """Every count and total recomputed from the ledger set-based (likeledger.bulk)."""
         from ..bulk.sqlite import recompute_file  # duckdb is imported only when needed
 
-        return recompute_file(self.path, self.conn)
+        return recompute_file(self, export)
 
     def journal_sums(self) -> dict[tuple[int, int], int]:
         rows = self.conn.execute("SELECT kind, subject, sum(delta) FROM journal GROUP BY 1, 2")
