@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
 from likeledger.bulk.engine import extension_path  # noqa: E402
+from likeledger.bulk.export import LedgerExport  # noqa: E402
 from likeledger.ledger import Ledger  # noqa: E402
 from likeledger.reconcile import fold_truth  # noqa: E402
 from likeledger.store import open_store  # noqa: E402
@@ -47,8 +48,9 @@ from pgcluster import PgCluster  # noqa: E402  (tests/pgcluster.py)
 from reconcile_gen import generate  # noqa: E402  (bench/reconcile_gen.py)
 
 
-def fill(con: duckdb.DuckDBPyConnection, url: str, limit: int) -> float:
-    """Write the first ``limit`` generated events into the empty ledger table at ``url``."""
+def fill(con: duckdb.DuckDBPyConnection, url: str, limit: int, after: int = 0) -> float:
+    """Write the generated events ``after`` < seq <= ``limit`` into the ledger table at ``url``
+    (empty, or holding the events up to ``after``)."""
     open_store(url, durable=False).close()  # the schema
     if url.startswith("postgresql://"):
         con.execute(f"LOAD '{extension_path('postgres_scanner')}'")
@@ -61,7 +63,8 @@ def fill(con: duckdb.DuckDBPyConnection, url: str, limit: int) -> float:
     start = time.perf_counter()
     con.execute(
         f"INSERT INTO dst.ledger (seq, key, type, ts, {payload}, stale) "
-        f"SELECT seq, NULL, type, ts, payload, stale FROM gen WHERE seq <= {limit} ORDER BY seq"
+        f"SELECT seq, NULL, type, ts, payload, stale FROM gen "
+        f"WHERE seq > {after} AND seq <= {limit} ORDER BY seq"
     )
     con.execute("DETACH dst")
     return time.perf_counter() - start
@@ -84,21 +87,27 @@ def ingest(con: duckdb.DuckDBPyConnection, url: str, limit: int) -> float:
     return took
 
 
-def measure(url: str, how: str) -> dict[str, Any]:
-    """Child process: one recompute (``bulk``, ``fold`` or ``reconcile``) of the ledger."""
+def measure(url: str, how: str, copy: str | None) -> dict[str, Any]:
+    """Child process: one recompute (``bulk``, ``fold``, ``reconcile`` or ``export``: the
+    bulk recompute from the ledger copy in ``copy``, brought up to date first) of the ledger."""
+    exported = LedgerExport(copy) if copy else None
     with Ledger.open(url, durable=False) as ledger:
         start = time.perf_counter()
         if how == "reconcile":
             report = ledger.reconcile()
             truth = None
+        elif how == "fold":
+            truth = fold_truth(ledger.store)
         else:
-            truth = fold_truth(ledger.store) if how == "fold" else ledger.store.recompute_bulk()
+            truth = ledger.store.recompute_bulk(exported)
         took = time.perf_counter() - start
     out: dict[str, Any] = {
         "seconds": took,
         "peak_rss_mb": peak_rss_mb(),
         "cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
     }
+    if exported is not None and exported.last is not None:
+        out["copy"] = exported.last.to_json()
     if truth is not None:
         items = json.dumps([sorted(truth.likes.items()), sorted(truth.totals.items())])
         out["digest"] = hashlib.sha256(items.encode()).hexdigest()[:16]
@@ -117,10 +126,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(url: str, how: str) -> dict[str, Any]:
+def child(url: str, how: str, copy: Path | None = None) -> dict[str, Any]:
     """Run :func:`measure` in a fresh process; its result."""
     done = subprocess.run(
-        [sys.executable, __file__, "--measure", how, "--url", url],
+        [sys.executable, __file__, "--measure", how, "--url", url, "--copy-dir", str(copy or "")],
         check=True,
         capture_output=True,
         text=True,
@@ -152,7 +161,10 @@ def size(con: duckdb.DuckDBPyConnection, n: int, args: argparse.Namespace, pg: A
         targets = [("sqlite", str(args.out / f"bulk-{n}.db"))]
         targets += [("postgres", pg.database())] if pg is not None else []
         for label, url in targets:
-            print(f"  filled {label} in {fill(con, url, n):.0f} s", flush=True)
+            if args.copy:
+                with_copy(con, url, n, args.out / f"copy-{label}-{n}")
+            else:
+                print(f"  filled {label} in {fill(con, url, n):.0f} s", flush=True)
             made.append((f"{label}, {n:,} events, bulk-filled", url))
     if n == args.ingest:
         made.append((f"sqlite, {n:,} events, ingested", str(args.out / f"ingested-{n}.db")))
@@ -165,10 +177,28 @@ def size(con: duckdb.DuckDBPyConnection, n: int, args: argparse.Namespace, pg: A
     for label, url in made:
         print(f"  {label}  (load {load()})", flush=True)
         show("bulk recompute", child(url, "bulk"))
+        copy = args.out / f"copy-{label.split(',')[0]}-{n}"
+        if "bulk-filled" in label and args.copy:
+            show(
+                "from the copy, made through 99%: append the last 1%, recompute",
+                child(url, "export", copy),
+            )
+            show("from the copy, nothing new", child(url, "export", copy))
         if "ingested" in label:
             show("likeledger reconcile (bulk, vs incremental state)", child(url, "reconcile"))
             if args.fold:
                 show("baseline: pure fold (recompute.py)", child(url, "fold"))
+
+
+def with_copy(con: duckdb.DuckDBPyConnection, url: str, n: int, copy: Path) -> None:
+    """Fill the first 99% of the events, make the ledger copy of them (timed: the first
+    ``reconcile --export`` on an existing ledger), then fill the last 1%."""
+    early = n - n // 100
+    print(
+        f"  filled {url.split('/')[-1]} to {early:,} in {fill(con, url, early):.0f} s", flush=True
+    )
+    show(f"made the copy of {early:,} events and recomputed from it", child(url, "export", copy))
+    print(f"  filled the last {n - early:,} in {fill(con, url, n, early):.0f} s", flush=True)
 
 
 def run(args: argparse.Namespace, pg: Any) -> None:
@@ -190,10 +220,12 @@ def main() -> None:
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--no-copy", dest="copy", action="store_false", help="skip --export")
     parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--copy-dir", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.url, args.measure)))
+        print(json.dumps(measure(args.url, args.measure, args.copy_dir or None)))
         return
     args.out = args.out or Path(tempfile.mkdtemp(prefix="likeledger-reconcile-"))
     args.out.mkdir(parents=True, exist_ok=True)

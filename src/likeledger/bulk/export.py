@@ -40,6 +40,9 @@ MAX_SAMPLES = 64
 PAIR_TYPES = ("like", "unlike", "block", "unblock")
 LedgerRow = tuple[int, str, int, bytes]  # seq, type, ts, payload
 FetchRows = Callable[[list[int]], list[LedgerRow]]
+# The ledger relation (columns seq, type, ts, payload as BLOB) holding at least the rows
+# after < seq <= through, read so that the database can use its index on seq.
+RowsBetween = Callable[[int, int], str]
 
 # One row per counted event: a like/unlike keeps (user, video) and a block/unblock
 # (blocker, blocked) as columns a and b; any other event keeps its JSON payload.
@@ -127,18 +130,18 @@ class LedgerExport:
         self.last: CopyRefresh | None = None  # what the latest refresh did
 
     def recompute(
-        self, con: duckdb.DuckDBPyConnection, source: str, head: int, fetch: FetchRows
+        self, con: duckdb.DuckDBPyConnection, rows: RowsBetween, head: int, fetch: FetchRows
     ) -> Truth:
-        """Bring the copy up to ``head`` from the ledger relation ``source`` (``fetch`` reads
-        ledger rows by seq, for the checks), then recompute every count from it. A copy
-        that cannot be read is rebuilt from the ledger, once."""
+        """Bring the copy up to ``head`` from the ledger (``rows`` reads a range of it, ``fetch``
+        rows by seq for the checks), then recompute every count from it. A copy that cannot
+        be read is rebuilt from the ledger, once."""
         with self._locked(), self._translated():
-            self.last = self.refresh(con, source, head, fetch)
+            self.last = self.refresh(con, rows, head, fetch)
             try:
                 return self._recompute(con)
             except duckdb.Error:
                 self._clear()
-                self.last = self.refresh(con, source, head, fetch)
+                self.last = self.refresh(con, rows, head, fetch)
                 self.last.rebuilt = True
                 return self._recompute(con)
 
@@ -155,7 +158,7 @@ class LedgerExport:
             cursor.close()
 
     def refresh(
-        self, con: duckdb.DuckDBPyConnection, source: str, head: int, fetch: FetchRows
+        self, con: duckdb.DuckDBPyConnection, rows: RowsBetween, head: int, fetch: FetchRows
     ) -> CopyRefresh:
         """Append the events after the copy's ``through`` up to ``head``; rebuild the copy when
         it does not match the ledger. The caller holds the directory lock."""
@@ -167,7 +170,7 @@ class LedgerExport:
         reused = manifest.through
         if head > manifest.through:
             name = f"seg-{manifest.through + 1:012d}-{head:012d}.parquet"
-            self._export(con, source, manifest.through, head, name)
+            self._export(con, rows, manifest.through, head, name)
             manifest.segments.append(name)
             manifest.samples.update(self._samples(manifest.through, head, fetch))
             manifest.through = head
@@ -195,12 +198,12 @@ class LedgerExport:
 
     # -- files ----------------------------------------------------------------------------
     def _export(
-        self, con: duckdb.DuckDBPyConnection, source: str, after: int, through: int, name: str
+        self, con: duckdb.DuckDBPyConnection, rows: RowsBetween, after: int, through: int, name: str
     ) -> None:
         partial = self.directory / f".{name}.partial"
         con.execute(
             _EXPORT.format(
-                source=source,
+                source=rows(after, through),
                 after=after,
                 through=through,
                 types=type_list(COUNTED_TYPES),

@@ -24,8 +24,19 @@ def recompute_url(store: PostgresStore, export: LedgerExport | None = None) -> T
     brought up to the ledger's head."""
     row = store.conn.execute("SELECT current_schema()").fetchone()
     schema = str(row[0]) if row and row[0] else "public"
+    where = f"{literal(store.url)}, {literal(schema)}, 'ledger'"
     with connect("postgres_scanner") as con:
-        source = f"postgres_scan({literal(store.url)}, {literal(schema)}, 'ledger')"
         if export is None:
-            return bulk_recompute(con, source)
-        return export.recompute(con, source, store.head(), store.ledger_rows_at)
+            return bulk_recompute(con, f"postgres_scan({where})")
+        # The copy reads ranges of seq: one filtered COPY, which uses the index on seq, not
+        # parallel scans of every page.
+        con.execute("SET SESSION pg_use_ctid_scan = false")
+        try:
+            return export.recompute(
+                con,
+                lambda _a, _t: f"postgres_scan_pushdown({where})",
+                store.head(),
+                store.ledger_rows_at,
+            )
+        finally:
+            con.execute("RESET SESSION pg_use_ctid_scan")

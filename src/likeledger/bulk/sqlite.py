@@ -6,6 +6,8 @@ under the writer lock inside a write transaction, where nothing can commit meanw
 
 from __future__ import annotations
 
+import functools
+import uuid
 from typing import TYPE_CHECKING
 
 import orjson
@@ -31,7 +33,27 @@ def recompute_file(store: SQLiteStore, export: LedgerExport | None = None) -> Tr
         rows = store.conn.execute("SELECT type, ts, payload FROM ledger ORDER BY seq")
         return recompute((etype, ts, orjson.loads(payload)) for etype, ts, payload in rows)
     with connect("sqlite_scanner") as con:
-        source = f"sqlite_scan({literal(store.path)}, 'ledger')"
         if export is None:
-            return bulk_recompute(con, source)
-        return export.recompute(con, source, store.head(), store.ledger_rows_at)
+            return bulk_recompute(con, f"sqlite_scan({literal(store.path)}, 'ledger')")
+        alias = f"ledger_{uuid.uuid4().hex}"
+        con.execute(f"ATTACH {literal(store.path)} AS {alias} (TYPE sqlite, READ_ONLY)")
+        try:
+            return export.recompute(
+                con, functools.partial(_rows_between, alias), store.head(), store.ledger_rows_at
+            )
+        finally:
+            con.execute(f"DETACH {alias}")
+
+
+def _rows_between(alias: str, after: int, through: int) -> str:
+    """The ledger rows after < seq <= through, selected by SQLite itself (through its
+    primary key; ``sqlite_scan`` would read the whole table). ``sqlite_query`` gives text
+    columns: they are typed back here."""
+    query = (
+        "SELECT seq, type, ts, payload FROM ledger "
+        f"WHERE seq > {int(after)} AND seq <= {int(through)}"
+    )
+    return (
+        "(SELECT seq::BIGINT AS seq, type, ts::BIGINT AS ts, encode(payload) AS payload "
+        f"FROM sqlite_query({literal(alias)}, {literal(query)}))"
+    )
