@@ -5,6 +5,7 @@ after run, each run appends only the new events, and a copy that is not of this 
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -121,10 +122,11 @@ def test_a_damaged_or_missing_file_is_rebuilt_from_the_ledger(
         assert report.drift == []
 
 
-def test_many_files_are_merged_into_one(
+def test_many_files_are_merged_into_one_and_samples_stay_few(
     backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(export_module, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(export_module, "MAX_SAMPLES", 6)
     (tmp_path / "notes.parquet").write_bytes(b"someone else's file")
     with _open(backend) as ledger:
         feed(ledger, pub("v", "c", 0))
@@ -133,6 +135,9 @@ def test_many_files_are_merged_into_one(
             feed(ledger, like(f"u{n}", "v", n + 1))
             _check(ledger, tmp_path, reused=n + 1)
             assert 1 <= len(_segments(tmp_path)) <= 3
+            samples = json.loads((tmp_path / "manifest.json").read_text())["samples"]
+            assert len(samples) <= 6
+            assert str(n + 2) in samples  # the last row is always one
         assert ledger.count("v").likes == 6
     assert (tmp_path / "notes.parquet").read_bytes() == b"someone else's file"
 

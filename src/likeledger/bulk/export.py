@@ -139,7 +139,7 @@ class LedgerExport:
             self.last = self.refresh(con, rows, head, fetch)
             try:
                 return self._recompute(con)
-            except duckdb.Error:
+            except (duckdb.IOException, duckdb.InvalidInputException):  # a damaged file
                 self._clear()
                 self.last = self.refresh(con, rows, head, fetch)
                 self.last.rebuilt = True
@@ -172,7 +172,9 @@ class LedgerExport:
             name = f"seg-{manifest.through + 1:012d}-{head:012d}.parquet"
             self._export(con, rows, manifest.through, head, name)
             manifest.segments.append(name)
-            manifest.samples.update(self._samples(manifest.through, head, fetch))
+            manifest.samples = _thinned(
+                {**manifest.samples, **self._samples(manifest.through, head, fetch)}, head
+            )
             manifest.through = head
             self._save(manifest)
         if len(manifest.segments) > MAX_SEGMENTS:
@@ -279,6 +281,14 @@ _EMPTY = (
     "(SELECT 0::BIGINT AS seq, 0::BIGINT AS ts, ''::VARCHAR AS type, ''::VARCHAR AS a, "
     "''::VARCHAR AS b, ''::VARCHAR AS payload WHERE false)"
 )
+
+
+def _thinned(samples: dict[int, str], last: int) -> dict[int, str]:
+    """At most ``MAX_SAMPLES`` samples, chosen at random, always keeping the ``last`` row."""
+    if len(samples) <= MAX_SAMPLES:
+        return samples
+    kept = {last, *random.sample(sorted(set(samples) - {last}), MAX_SAMPLES - 1)}
+    return {seq: samples[seq] for seq in sorted(kept)}
 
 
 def _fsync(path: Path) -> None:
