@@ -1,19 +1,22 @@
 """Durable ingest into PostgreSQL (issue 6), with SQLite's figure from the same run.
 
-Both ledgers get the workload of ``bench/ingest.py`` (the same seed, the same lines) through
-``Ledger.ingest`` in this process, durable (PostgreSQL ``synchronous_commit=on`` and
-``fsync=on``; SQLite WAL with ``synchronous=FULL``), and must end with identical counts.
+Both ledgers get the workload of ``bench/ingest.py`` (the same seed, the same lines, from one
+file) through ``likeledger ingest``, the real command line, each in a fresh process (as
+``bench/ingest.py`` measures line (c)): durable (PostgreSQL ``synchronous_commit=on`` and
+``fsync=on``; SQLite WAL with ``synchronous=FULL``), and they must end with identical counts.
+The wall time includes start-up and parsing.
 Then server mode on PostgreSQL: append throughput, projection throughput, and the
 projection lag while a client appends at a steady rate and a ``project --follow`` worker
 keeps up. Without ``--url`` a throwaway PostgreSQL 15 cluster is started as in the tests.
 
-Usage: python bench/postgres.py [--events N] [--url postgresql://...] [--batch N]
+Usage: python bench/postgres.py [--events N] [--url postgresql://...]
                                 [--rate EVENTS_PER_S] [--seconds S]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -34,17 +37,21 @@ from pgcluster import PgCluster  # noqa: E402  (tests/pgcluster.py)
 from probe import speed_probe  # noqa: E402  (bench/probe.py)
 
 
-def run(url: str, lines: list[bytes], batch: int) -> tuple[float, Ledger]:
-    """Events/s of one durable ingest of ``lines`` into a fresh ledger at ``url``."""
-    ledger = Ledger.open(url)
+def run(url: str, source: Path, n: int) -> float:
+    """Events/s of one durable ``likeledger ingest`` of ``source`` (``n`` lines) into a fresh
+    ledger at ``url``, in a new process."""
+    command = [sys.executable, "-m", "likeledger", "--db", url, "ingest", str(source), "--json"]
     start = time.perf_counter()
-    report = ledger.ingest(lines, batch_size=batch)
+    done = subprocess.run(command, capture_output=True, check=False)
     elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):  # 1: some lines refused (the workload has a few)
+        raise SystemExit(f"ingest failed: {done.stderr.decode()[-2000:]}")
+    report = json.loads(done.stdout)
     print(
-        f"    accepted {report.accepted:,} (stale {report.stale:,}), duplicates "
-        f"{report.duplicates:,}, rejected {report.rejected:,} in {elapsed:.1f} s"
+        f"    accepted {report['accepted']:,} (stale {report['stale']:,}), duplicates "
+        f"{report['duplicates']:,}, rejected {report['rejected']:,} in {elapsed:.1f} s"
     )
-    return len(lines) / elapsed, ledger
+    return n / elapsed
 
 
 def server_mode(url: str, lines: list[bytes], rate: int, seconds: float) -> None:
@@ -99,23 +106,27 @@ def _feed(url: str, lines: list[bytes], chunk: int, seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH)
     parser.add_argument("--url", help="an empty PostgreSQL database (default: a throwaway cluster)")
     parser.add_argument("--rate", type=int, default=10_000, help="steady append rate for lag")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to keep it up")
     args = parser.parse_args()
     lines = workload(args.events)
-    print(f"workload: {len(lines):,} events (bench/ingest.py, seed 7), batches of {args.batch:,}")
+    print(
+        f"workload: {len(lines):,} events (bench/ingest.py, seed 7), batches of {DEFAULT_BATCH:,}"
+    )
     print(speed_probe())
     cluster = None if args.url else PgCluster().start()
     try:
         url = args.url or (cluster.database() if cluster else "")
         with tempfile.TemporaryDirectory(prefix="likeledger-bench-") as folder:
+            source = Path(folder) / "events.jsonl"
+            source.write_bytes(b"\n".join(lines) + b"\n")
+            lite_url = str(Path(folder) / "ledger.db")
             print("SQLite (WAL, synchronous=FULL):")
-            lite_rate, lite = run(str(Path(folder) / "ledger.db"), lines, args.batch)
+            lite_rate = run(lite_url, source, len(lines))
             print("PostgreSQL 15 (fsync=on, synchronous_commit=on):")
-            pg_rate, pg = run(url, lines, args.batch)
-            with lite, pg:
+            pg_rate = run(url, source, len(lines))
+            with Ledger.open(lite_url) as lite, Ledger.open(url) as pg:
                 same = sorted(pg.store.live_videos(), key=lambda r: r[1]) == sorted(
                     lite.store.live_videos(), key=lambda r: r[1]
                 )
