@@ -39,16 +39,22 @@ def recompute_file(store: SQLiteStore, export: LedgerExport | None = None) -> Tr
         con.execute(f"ATTACH {literal(store.path)} AS {alias} (TYPE sqlite, READ_ONLY)")
         try:
             return export.recompute(
-                con, functools.partial(_rows_between, alias), store.head(), store.ledger_rows_at
+                con,
+                functools.partial(_rows_between, alias, store.path),
+                store.head(),
+                store.ledger_rows_at,
             )
         finally:
             con.execute(f"DETACH {alias}")
 
 
-def _rows_between(alias: str, after: int, through: int) -> str:
-    """The ledger rows after < seq <= through, selected by SQLite itself (through its
-    primary key; ``sqlite_scan`` would read the whole table). ``sqlite_query`` gives text
-    columns: they are typed back here."""
+def _rows_between(alias: str, path: str, after: int, through: int) -> str:
+    """The ledger rows after < seq <= through. A new copy (``after`` 0) scans the whole
+    table in parallel; a later range is selected by SQLite itself, through its primary key
+    (``sqlite_scan`` would read the whole table). ``sqlite_query`` gives text columns: they
+    are typed back here."""
+    if after == 0:
+        return f"sqlite_scan({literal(path)}, 'ledger')"
     query = (
         "SELECT seq, type, ts, payload FROM ledger "
         f"WHERE seq > {int(after)} AND seq <= {int(through)}"
