@@ -12,12 +12,17 @@ generated in DuckDB. Two kinds of ledger are made from it:
 - *bulk-filled*: ``--events`` and ``--big`` events written straight into the ledger table
   (the recompute reads nothing else), with the same stale flags the engine would set.
 
+Unless ``--no-copy``, each bulk-filled ledger is first filled to 99%, the ledger copy of
+``reconcile --export`` is made (timed), the last 1% is filled, and besides the recompute
+straight from the ledger the recompute from the copy is timed twice: after appending the
+last 1% to it, and with nothing new.
+
 Each timed recompute runs in a fresh child process, which reports its wall time and its
 peak RSS (``VmHWM``: Python, DuckDB and its buffers). Without ``--url`` a throwaway
 PostgreSQL 15 cluster is started as in the tests.
 
 Usage: python bench/reconcile.py [--events N] [--big N] [--ingest N] [--out DIR]
-                                 [--no-postgres] [--url postgresql://...]
+                                 [--no-postgres] [--no-copy] [--url postgresql://...]
 """
 
 from __future__ import annotations
