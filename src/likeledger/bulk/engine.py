@@ -55,6 +55,10 @@ COUNTED_TYPES = (
 # is a like (or a block): for likes ``ord`` orders by (ts, seq), for blocks by seq. ``ts`` is
 # shifted by 2^63 so negative times order too; (ts, seq, bit) fits a UHUGEINT. A fixed-width
 # max is cheaper to keep per group than the arg_max of a string.
+ORDER_KEY = """CASE WHEN type IN ('like', 'unlike')
+                 THEN ((ts::HUGEINT + 9223372036854775808)::UHUGEINT << 64)
+                      | (seq::UHUGEINT << 1) | (type = 'like')::UHUGEINT
+                 ELSE (seq::UHUGEINT << 1) | (type = 'block')::UHUGEINT END"""
 _GROUP = """
 CREATE TEMP TABLE grouped AS
 SELECT payload, solo,
@@ -68,10 +72,7 @@ FROM (
             CASE WHEN type IN ('like', 'unlike', 'block', 'unblock') THEN 0 ELSE seq END AS solo,
             CASE WHEN type IN ('like', 'unlike') THEN 'l'
                  WHEN type IN ('block', 'unblock') THEN 'b' ELSE type END AS kind,
-            CASE WHEN type IN ('like', 'unlike')
-                 THEN ((ts::HUGEINT + 9223372036854775808)::UHUGEINT << 64)
-                      | (seq::UHUGEINT << 1) | (type = 'like')::UHUGEINT
-                 ELSE (seq::UHUGEINT << 1) | (type = 'block')::UHUGEINT END AS ord
+            {order_key} AS ord
         FROM {source}
         WHERE type IN {types}
     )
@@ -215,7 +216,7 @@ def extension_path(name: str) -> Path:
 def recompute(con: duckdb.DuckDBPyConnection, source: str) -> Truth:
     """Every count and total from the ledger relation ``source`` (columns seq, type, ts,
     payload), exactly as the pure fold computes them."""
-    con.execute(_GROUP.format(source=source, types=type_list(COUNTED_TYPES)))
+    con.execute(_GROUP.format(source=source, types=type_list(COUNTED_TYPES), order_key=ORDER_KEY))
     return finish(con, _RAW_STAGE1)
 
 

@@ -29,7 +29,7 @@ import duckdb
 from ..errors import ConfigError, StorageError
 from ..recompute import Truth
 from ..results import CopyRefresh
-from .engine import COUNTED_TYPES, finish, literal, type_list
+from .engine import COUNTED_TYPES, ORDER_KEY, finish, literal, type_list
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -62,8 +62,8 @@ COPY (
 ) TO {path} (FORMAT parquet, COMPRESSION zstd)
 """
 
-# Stage 1 over the copy: the last writer of each pair (as the raw path's ``_GROUP``), and
-# the solo events as facts.
+# Stage 1 over the copy: the last writer of each pair (by the raw path's ``ORDER_KEY``),
+# and the solo events as facts.
 _COLUMN_STAGE1 = (
     """CREATE TEMP TABLE pairs AS
     SELECT a, b, kind FROM (
@@ -71,10 +71,7 @@ _COLUMN_STAGE1 = (
         FROM (
             SELECT a, b,
                 CASE WHEN type IN ('like', 'unlike') THEN 'l' ELSE 'b' END AS kind,
-                CASE WHEN type IN ('like', 'unlike')
-                     THEN ((ts::HUGEINT + 9223372036854775808)::UHUGEINT << 64)
-                          | (seq::UHUGEINT << 1) | (type = 'like')::UHUGEINT
-                     ELSE (seq::UHUGEINT << 1) | (type = 'block')::UHUGEINT END AS ord
+                {order_key} AS ord
             FROM {source} WHERE type IN {pairs}
         )
         GROUP BY a, b, kind
@@ -151,9 +148,12 @@ class LedgerExport:
         files = ", ".join(literal(str(self.directory / name)) for name in manifest.segments)
         relation = f"read_parquet([{files}])" if files else _EMPTY
         pairs = type_list(PAIR_TYPES)
+        stage1 = [
+            s.format(source=relation, pairs=pairs, order_key=ORDER_KEY) for s in _COLUMN_STAGE1
+        ]
         cursor = con.cursor()
         try:
-            return finish(cursor, [s.format(source=relation, pairs=pairs) for s in _COLUMN_STAGE1])
+            return finish(cursor, stage1)
         finally:
             cursor.close()
 
