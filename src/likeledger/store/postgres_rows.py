@@ -7,6 +7,7 @@ synchronous mode, different ones when ingest is pipelined.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,9 @@ class PostgresWorkingSet(WorkingSet):
         self.new_edges: set[tuple[int, int]] = set()  # (user, video) pairs added since prepare
         self.fresh_edges: set[tuple[int, int]] = set()  # those of the prepared rows
         self.stored_likes: dict[int, list[LikeRef]] = {}  # prefetched query_liked_edges
-        self.unstored: set[str] = set()  # accounts that did not exist when prefetched
+        # Accounts with a larger id were created in this batch, after its prefetch: they
+        # have no stored rows to look up. (No prefetch, no such accounts.)
+        self.created_after = sys.maxsize
         self.checkpoint: Checkpoint | None = None  # set by a projector: committed with the batch
 
     # -- what this backend adds to the shared working set --------------------------------
@@ -82,7 +85,7 @@ class PostgresWorkingSet(WorkingSet):
         time: block pairs, and the stored liked edges of accounts that change status, get an
         account flag, block or get blocked. Only rows absent from the cache are fetched."""
         super().prefetch(events)
-        self.unstored = {name for name in self.batch_users if name not in self.cache.users}
+        self.created_after = self.cache.next_user_id  # ids are handed out in increasing order
         pairs, accounts = self._cascade_subjects(events)
         self._prefetch_blocks([pair for pair in pairs if pair not in self.cache.blocks])
         if accounts:
@@ -158,8 +161,7 @@ class PostgresWorkingSet(WorkingSet):
 
     def _unstored(self, *uids: int) -> bool:
         """Whether one of these accounts is created in this very batch (so has no rows)."""
-        rows = self.cache.users_by_id
-        return any(uid in rows and rows[uid].name in self.unstored for uid in uids)
+        return any(uid > self.created_after for uid in uids)
 
     def load_pair(self, table: str, first: int, second: int) -> bool:
         if self._unstored(first, second):

@@ -111,10 +111,11 @@ def write_rows(cur: Cursor[Any], rows: PendingRows, *, fresh_edges: set[tuple[in
     # Rows go in primary-key order: a B-tree filled in order touches each page once per
     # batch instead of at random (measured in isolation: a third less server time for
     # 400k likes rows into the likes table and its indexes).
-    edges = sorted(rows.edges, key=_LIKES_KEY)
-    known = [edge for edge in edges if (edge[0], edge[2]) not in fresh_edges]
-    if len(known) < len(edges):
-        fresh = [edge for edge in edges if (edge[0], edge[2]) in fresh_edges]
+    fresh: list[tuple[int, int, int, bool, int | None, bool]] = []
+    known: list[tuple[int, int, int, bool, int | None, bool]] = []
+    for edge in sorted(rows.edges, key=_LIKES_KEY):
+        (fresh if (edge[0], edge[2]) in fresh_edges else known).append(edge)
+    if fresh:
         _copy(cur, "likes", _EDGE_COLUMNS, _EDGE_TYPES, fresh)
     if known:
         _copy(cur, "stage_likes", _EDGE_COLUMNS, _EDGE_TYPES, known)

@@ -27,7 +27,6 @@ class Prefetcher:
         cache: RowCache
         previous: WorkingSet | None
         keys: dict[str, Content | None]
-        batch_users: set[str]
 
         def load_keys(self, keys: list[str]) -> dict[str, Content]: ...
         def load_users(self, names: list[str]) -> list[User]: ...
@@ -58,7 +57,6 @@ class Prefetcher:
         Misses are remembered, so the per-event path asks the database nothing in the common case.
         """
         users, videos = _names(events)
-        self.batch_users = users
         cache = self.cache
         if cache.may_hold("users"):  # else nothing is stored: every unknown name is new
             self._prefetch_rows(users, cache.users, cache.missing_users, self.load_users)

@@ -52,7 +52,6 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
         self.rollup: dict[tuple[int, int, int, int], list[int]] = {}
         self.backfill: set[tuple[int, int]] = set()
         self.impressions: dict[tuple[int, int, str], int] = {}
-        self.batch_users: set[str] = set()  # the account names the prefetched batch names
 
     # -- loaders a backend provides -------------------------------------------------
     @abstractmethod
