@@ -19,6 +19,7 @@ from likeledger.bulk import export as export_module
 from likeledger.errors import ConfigError
 from likeledger.ledger import Ledger
 from likeledger.reconcile import fold_truth
+from likeledger.results import CopyRefresh
 from properties.streams import lines_of, streams
 
 
@@ -36,6 +37,15 @@ def _check(ledger: Ledger, copy: Path, *, reused: int) -> None:
     assert report.export.appended_through == ledger.store.head() == report.events
     exported = export_module.LedgerExport(copy)
     assert ledger.store.recompute_bulk(exported) == fold_truth(ledger.store)
+
+
+def _rebuilt(ledger: Ledger, copy: Path) -> CopyRefresh:
+    """Reconcile from a copy that must be found wrong and rebuilt; no drift either way."""
+    report = ledger.reconcile(export=copy)
+    assert report.export is not None
+    assert report.export.rebuilt
+    assert report.drift == []
+    return report.export
 
 
 def _segments(copy: Path) -> list[str]:
@@ -80,11 +90,7 @@ def test_a_copy_of_another_ledger_is_rebuilt(backend: Backend, tmp_path: Path) -
         feed(
             second, pub("w", "c", 0), like("a", "w", 1), *(like(f"u{i}", "w", 2) for i in range(5))
         )
-        report = second.reconcile(export=tmp_path)
-        assert report.export is not None
-        assert report.export.rebuilt
-        assert report.export.reused_through == 0
-        assert report.drift == []
+        assert _rebuilt(second, tmp_path).reused_through == 0
         assert second.store.recompute_bulk(export_module.LedgerExport(tmp_path)).likes == {"w": 6}
 
 
@@ -94,10 +100,7 @@ def test_a_copy_ahead_of_the_ledger_is_rebuilt(backend: Backend, tmp_path: Path)
         _check(longer, tmp_path, reused=0)
     with _open(backend) as shorter:
         feed(shorter, pub("v", "c", 0), like("u0", "v", 1))
-        report = shorter.reconcile(export=tmp_path)
-        assert report.export is not None
-        assert report.export.rebuilt
-        assert report.drift == []
+        assert _rebuilt(shorter, tmp_path).appended_through == 2
         assert probe(shorter).counts()[0] == {"v": 1}
 
 
@@ -110,16 +113,9 @@ def test_a_damaged_or_missing_file_is_rebuilt_from_the_ledger(
         [segment] = _segments(tmp_path)
         (tmp_path / segment).write_bytes(b"not parquet at all")
         feed(ledger, like("d", "v", 3))
-        report = ledger.reconcile(export=tmp_path)
-        assert report.export is not None
-        assert report.export.rebuilt
-        assert report.drift == []
-        assert report.export.appended_through == 4
+        assert _rebuilt(ledger, tmp_path).appended_through == 4
         (tmp_path / _segments(tmp_path)[0]).unlink()
-        report = ledger.reconcile(export=tmp_path)
-        assert report.export is not None
-        assert report.export.rebuilt
-        assert report.drift == []
+        assert _rebuilt(ledger, tmp_path).appended_through == 4
 
 
 def test_many_files_are_merged_into_one_and_samples_stay_few(
