@@ -18,6 +18,7 @@ import click
 import orjson
 
 from . import projector
+from .bulkmode import pause_until_exit
 from .errors import LedgerError
 from .ledger import DEFAULT_BATCH, Ledger
 from .store.postgres import PostgresStore
@@ -91,6 +92,8 @@ def project(ctx: click.Context, follow: bool, batch: int, as_json: bool) -> None
 
     signal.signal(signal.SIGTERM, stop_soon)
     signal.signal(signal.SIGINT, stop_soon)
+    if not follow:
+        pause_until_exit(ctx)
     with _store(ctx) as store:
         try:
             done = projector.project(store, batch=batch, follow=follow, stop=lambda: bool(stopping))

@@ -16,6 +16,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from ..bulkmode import pause_until_exit
 from ..times import BadTime, parse_ts
 from .config import Glitches, Scenario, SimConfig
 from .workload import Simulation
@@ -103,6 +104,8 @@ def simulate(**options: Any) -> None:
     """
     if not options["out"] and not options["db"]:
         raise click.UsageError("give --out FILE.jsonl, --db URL, or both")
+    if options["db"]:
+        pause_until_exit(click.get_current_context())
     sim = Simulation(_config(options))
     err = Console(stderr=True)
     began = time.perf_counter()

@@ -1,8 +1,9 @@
 """The PostgreSQL backend's write-side SQL: bulk batch writes, set-based cascades, migrations.
 
 Writes are set-based: pure appends (ledger, journal, new users, videos and likes) are
-binary ``COPY`` straight into their tables; updates and upserts ``COPY`` into per-connection
-temp tables first and then run one ``UPDATE ... FROM`` or ``INSERT ... ON CONFLICT`` each, so a batch of 20,000 events is a dozen statements and a
+binary ``COPY`` straight into their tables; updates and upserts ``COPY`` into
+per-connection temp tables first and then run one ``UPDATE ... FROM`` or
+``INSERT ... ON CONFLICT`` each, so a batch of 20,000 events is a dozen statements and a
 hot video's counter is written once per batch, not once per like. psycopg errors leave as
 :class:`~likeledger.errors.StorageError`.
 """
