@@ -38,10 +38,10 @@ class ThreadedPipeline:
 
     def begin(self) -> WorkingSet:
         """A working set reading through the reader, overlaid with the in-flight batch."""
-        if not self.store.cache.valid:  # cleared after a set-based change: reload after it
+        if self.store.cache.needs_reload():  # reload once everything in flight committed
             self.drain()
             self.previous = None
-            self.store.refresh_cache()
+            self.store.refresh_cache()  # clears a cache over its size limit
         if self.previous is not None:
             self.previous.previous = None  # its predecessor is committed: drop the chain
         return self.new_ws(self.previous)

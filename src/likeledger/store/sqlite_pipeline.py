@@ -20,7 +20,7 @@ class InlinePipeline:
         store.refresh_cache()
 
     def begin(self) -> SQLiteWorkingSet:
-        if not self.store.cache.valid:
+        if self.store.cache.needs_reload():
             self.store.refresh_cache()
         return SQLiteWorkingSet(self.store.conn, self.store.cache)
 
