@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -380,3 +382,22 @@ class Backend:
         of them on PostgreSQL, where each example costs a few dozen round trips."""
         count = sqlite or settings.default.max_examples
         return settings(max_examples=count if self.pool is None else max(5, count // PG_SHARE))
+
+
+_COLLECTOR_PROBE = """
+import atexit, gc, sys
+atexit.register(lambda: sys.stderr.write(f"collector on at exit: {gc.isenabled()}\\n"))
+sys.argv = ["likeledger", *sys.argv[1:]]
+from likeledger.cli import main
+main()
+"""
+
+
+def collector_at_exit(args: list[str]) -> str:
+    """Run ``likeledger ARGS`` through the console entry point in a new process; its stderr,
+    ending with whether the cyclic collector was on when the process exited."""
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR_PROBE, *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr

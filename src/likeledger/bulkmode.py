@@ -20,8 +20,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import click
-
 SWITCH_INTERVAL = 0.001  # seconds
 
 _lock = threading.Lock()
@@ -51,14 +49,3 @@ def bulk_mode() -> Iterator[None]:
                 if _was_enabled:
                     gc.enable()
 
-
-def pause_until_exit(ctx: click.Context) -> None:
-    """Keep the cyclic collector paused for the rest of a one-shot process (the console
-    entry point marks its context ``one_shot``).
-
-    A bulk run leaves millions of row objects that no collection has walked yet; switching
-    the collector back on would walk them all once just before the process exits (measured:
-    0.9 s of a 1M-event ingest). Long-running commands (``--follow``, ``serve``) skip this.
-    """
-    if (ctx.find_root().obj or {}).get("one_shot"):
-        gc.disable()

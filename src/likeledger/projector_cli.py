@@ -18,7 +18,7 @@ import click
 import orjson
 
 from . import projector
-from .bulkmode import pause_until_exit
+from .cli import pause_until_exit
 from .errors import LedgerError
 from .ledger import DEFAULT_BATCH, Ledger
 from .store.postgres import PostgresStore

@@ -18,7 +18,7 @@ import orjson
 import psycopg
 import pytest
 
-from ledger_kit import answers, snapshot
+from ledger_kit import answers, collector_at_exit, snapshot
 from likeledger import projector
 from likeledger.errors import StorageError
 from likeledger.ledger import Ledger
@@ -128,6 +128,15 @@ def test_a_killed_projector_resumes_exactly(pg_url: str, tmp_path: Path) -> None
         with reference(tmp_path, lines) as lite:
             assert snapshot(pg) == snapshot(lite)
         assert pg.reconcile().drift == []
+
+
+def test_a_one_shot_project_leaves_the_collector_off(pg_url: str) -> None:
+    """As ``ingest`` does: the process exits right after catching up (likeledger.cli)."""
+    with Ledger.open(pg_url) as pg:
+        projector.append(projector.postgres(pg.store), stream(5, 500))
+    assert "collector on at exit: False" in collector_at_exit(["--db", pg_url, "project"])
+    with Ledger.open(pg_url) as pg:
+        assert projector.status(projector.postgres(pg.store)).pending == 0
 
 
 def test_two_projectors_apply_each_line_once(pg_url: str, tmp_path: Path) -> None:

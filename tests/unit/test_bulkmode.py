@@ -6,10 +6,9 @@ from __future__ import annotations
 import gc
 import sys
 
-import click
 import pytest
 
-from likeledger.bulkmode import SWITCH_INTERVAL, bulk_mode, pause_until_exit
+from likeledger.bulkmode import SWITCH_INTERVAL, bulk_mode
 
 
 def test_paused_inside_and_restored_after_nesting() -> None:
@@ -52,18 +51,3 @@ def test_a_shorter_interval_is_kept() -> None:
             assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL / 4)
     finally:
         sys.setswitchinterval(before)
-
-
-@pytest.mark.parametrize(
-    ("root_obj", "paused"), [({"one_shot": True}, True), ({}, False), (None, False)]
-)
-def test_pause_until_exit_only_in_a_one_shot_process(
-    root_obj: dict[str, bool] | None, paused: bool
-) -> None:
-    root = click.Context(click.Group("likeledger"), obj=root_obj)
-    command = click.Context(click.Command("ingest"), parent=root)
-    try:
-        pause_until_exit(command)
-        assert gc.isenabled() is not paused
-    finally:
-        gc.enable()

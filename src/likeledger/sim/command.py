@@ -16,7 +16,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from ..bulkmode import pause_until_exit
+from ..cli import pause_until_exit
 from ..times import BadTime, parse_ts
 from .config import Glitches, Scenario, SimConfig
 from .workload import Simulation
