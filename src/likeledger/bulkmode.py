@@ -48,4 +48,3 @@ def bulk_mode() -> Iterator[None]:
                 sys.setswitchinterval(_was_interval)
                 if _was_enabled:
                     gc.enable()
-
