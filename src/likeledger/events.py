@@ -245,7 +245,10 @@ def _fields(etype: str, obj: Mapping[str, Any]) -> dict[str, Any]:
 def _show(value: Any) -> str:
     if value is None:
         return "null"
-    text = orjson.dumps(value).decode() if _jsonable(value) else repr(value)
+    try:
+        text = orjson.dumps(value).decode() if _jsonable(value) else repr(value)
+    except TypeError:  # orjson refuses integers beyond 64 bits, which Python objects may hold
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

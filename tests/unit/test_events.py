@@ -141,6 +141,27 @@ def test_id_must_be_a_string_of_1_to_200_characters(value: Any) -> None:
         parse_object(make("like", id=value))
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("id", -(2**63) - 1, "'id'"),
+        ("user", 2**64, "'user'"),
+        ("video", [2**65], "'video'"),
+        ("type", 2**70, "type"),
+        ("ts", 2**70, "'ts'"),
+    ],
+)
+def test_an_integer_beyond_64_bits_is_named_not_a_crash(field: str, value: Any, named: str) -> None:
+    """Decoded objects (``ingest_objects``) may hold any Python int; orjson cannot show it."""
+    with pytest.raises(InvalidEvent, match=named):
+        parse_object(make("like", **{field: value}))
+
+
+def test_a_huge_integer_instead_of_an_object_is_named() -> None:
+    with pytest.raises(InvalidEvent, match="object, got 1180591620717411303424"):
+        parse_object(2**70)
+
+
 def test_identifiers_of_1_and_200_characters_are_fine() -> None:
     event = parse_object(make("like", id="k" * 200, user="u" * 200, video="v"))
     assert event.key == "k" * 200
