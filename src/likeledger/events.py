@@ -6,6 +6,7 @@ fields with defaults applied) or an ``invalid_event`` message. Nothing here does
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
@@ -56,9 +57,22 @@ def _text(name: str, value: Any) -> str:
 def _number(name: str, value: object) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidEvent(f"field {name!r} must be a number, got {_show(value)}")
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        value = _wide_int(value)  # a decoded object may hold any int; read it as JSON does
+    if not math.isfinite(value):
+        raise InvalidEvent(f"field {name!r} must be a finite number, got {_show(value)}")
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)  # 1.0 and 1 are the same JSON number: same content, same duplicate
     return value
+
+
+def _wide_int(value: int) -> float:
+    """An integer outside 64 bits as a JSON line's parser reads it: a double (infinite when
+    it does not fit one, which the line parser refuses as invalid JSON)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _count(name: str, value: object) -> int:

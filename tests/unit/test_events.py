@@ -157,6 +157,23 @@ def test_an_integer_beyond_64_bits_is_named_not_a_crash(field: str, value: Any, 
         parse_object(make("like", **{field: value}))
 
 
+@pytest.mark.parametrize("score", [2**64, -(2**63) - 1, 2**70, -(10**30)])
+def test_a_score_beyond_64_bits_reads_as_the_json_line_would(score: int) -> None:
+    """orjson reads such a number in a line as a double; an object gets the same content
+    (before, its ledger payload could not even be written)."""
+    flag = make("integrity.flag", score=score)
+    without = orjson.dumps({k: v for k, v in flag.items() if k != "score"})
+    line = without[:-1] + f',"score":{score}}}'.encode()  # the integer's digits, as sent
+    assert parse_object(flag).content == parse_line(line).content
+    assert isinstance(parse_object(flag).data["score"], float)
+
+
+@pytest.mark.parametrize("score", [10**400, float("inf"), float("-inf"), float("nan")])
+def test_a_score_no_json_line_can_hold_is_refused_and_named(score: float) -> None:
+    with pytest.raises(InvalidEvent, match="'score' must be a finite number"):
+        parse_object(make("integrity.flag", score=score))
+
+
 def test_a_huge_integer_instead_of_an_object_is_named() -> None:
     with pytest.raises(InvalidEvent, match="object, got 1180591620717411303424"):
         parse_object(2**70)
