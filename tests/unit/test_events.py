@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from likeledger.events import MAX_LINE_BYTES, SCHEMAS, InvalidEvent, parse_line, parse_object
 
@@ -326,3 +328,37 @@ def test_the_line_limit_is_in_bytes_for_str_lines_too() -> None:
         parse_line(text.encode())
     with pytest.raises(InvalidEvent, match=str(MAX_LINE_BYTES)):
         parse_line(text)
+
+
+# Any value a decoded JSON object could hold in Python, and some it could not (NaN, huge ints).
+_EDGES = [2**64, -(2**63) - 1, 10**400, float("nan"), float("inf"), 2**63, "\x00", ""]
+_ANY_VALUE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=3)
+    | st.sampled_from(_EDGES),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=2), inner),
+    max_leaves=4,
+)
+_FIELDS = sorted({name for schema in SCHEMAS.values() for name in schema} | {"ts", "id"})
+
+
+@given(
+    st.sampled_from(sorted(VALID)),
+    st.dictionaries(st.sampled_from(_FIELDS), _ANY_VALUE, max_size=3),
+)
+def test_a_decoded_object_is_refused_or_gives_a_storable_event(
+    etype: str, changes: dict[str, Any]
+) -> None:
+    """ingest_objects hands validation plain Python values: whatever they are, the event is
+    refused as invalid or its ledger payload can be written, and reads back as its fields."""
+    try:
+        event = parse_object(make(etype, **changes))
+    except InvalidEvent:
+        return
+    assert orjson.loads(event.content[2]) == dict(event.data)
+    assert parse_line(
+        orjson.dumps({"type": etype, "ts": event.ts, **event.data})
+    ) == event._replace(key=None)
