@@ -4,6 +4,7 @@
     with their unique idempotency key, as likeledger stores them; (a0) without that index);
 (b) the peer pattern: one transaction per like inserting a like row and bumping a counter;
 (c) ``likeledger ingest`` on the same file, through the real command line;
+then what bounds (c): deciding alone and writing alone (``bench/floors.py``);
 plus account deactivation with 100k likes, explain over a video with 1M journal entries,
 and in-process ``count`` latency. Usage: python bench/ingest.py [--events N] [--out DIR]
 """
@@ -203,6 +204,15 @@ def cli_ingest(db: Path, source: Path, n: int) -> tuple[float, dict[str, object]
     return n / elapsed, {k: report[k] for k in ("accepted", "duplicates", "stale", "rejected")}
 
 
+def floors(source: Path, decide_db: str | Path, replay_db: str | Path) -> dict[str, float]:
+    """Deciding alone and writing alone (``bench/floors.py``), in a fresh process as (c)."""
+    script = Path(__file__).with_name("floors.py")
+    command = [sys.executable, str(script), str(source), str(decide_db), str(replay_db)]
+    done = subprocess.run(command, capture_output=True, check=True)
+    result: dict[str, float] = orjson.loads(done.stdout)
+    return result
+
+
 def deactivation_ms(db: Path, fans: int = 100_000) -> float:
     """An account that liked 100k videos is deactivated: one ingest, all counts updated."""
     setup = [
@@ -311,6 +321,13 @@ def main() -> None:
     print(
         f"    ratios: c/b = {c / b:.1f}x (target >= 7), c/a = {c / a:.2f} (target >= 0.25), "
         f"c/a0 = {c / a0:.2f}"
+    )
+    bounds = floors(source, folder / "decided.db", folder / "replayed.db")
+    print(
+        f"    bounds on (c), from an in-process ingest ({bounds['in_process']:,.0f} events/s "
+        f"wall): (d) deciding alone {bounds['decide']:,.0f} events/s of its thread's CPU, "
+        f"(w) writing its {bounds['batches']:.0f} batches alone {bounds['write']:,.0f} events/s;"
+        f" d/a = {bounds['decide'] / a:.2f}, w/a = {bounds['write'] / a:.2f}"
     )
     took = deactivation_ms(folder / "fan.db")
     print(f"deactivate an account with 100k likes: {took:.0f} ms (target <= 250)")

@@ -7,7 +7,9 @@ file) through ``likeledger ingest``, the real command line, each in a fresh proc
 The wall time includes start-up and parsing.
 Then server mode on PostgreSQL: append throughput, projection throughput, and the
 projection lag while a client appends at a steady rate and a ``project --follow`` worker
-keeps up. Without ``--url`` a throwaway PostgreSQL 15 cluster is started as in the tests.
+keeps up. Without ``--url`` a throwaway PostgreSQL 15 cluster is started as in the tests, and
+the bounds of ``bench/floors.py`` (deciding alone, writing alone) are measured on two more
+fresh databases of it.
 
 Usage: python bench/postgres.py [--events N] [--url postgresql://...]
                                 [--rate EVENTS_PER_S] [--seconds S]
@@ -30,7 +32,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from ingest import workload  # noqa: E402  (bench/ingest.py)
+from ingest import floors, workload  # noqa: E402  (bench/ingest.py)
 from likeledger import projector  # noqa: E402
 from likeledger.ledger import DEFAULT_BATCH, Ledger  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402  (tests/pgcluster.py)
@@ -126,12 +128,21 @@ def main() -> None:
             lite_rate = run(lite_url, source, len(lines))
             print("PostgreSQL 15 (fsync=on, synchronous_commit=on):")
             pg_rate = run(url, source, len(lines))
+            if cluster is not None:  # two more fresh databases
+                pg_bounds = floors(source, cluster.database(), cluster.database())
             with Ledger.open(lite_url) as lite, Ledger.open(url) as pg:
                 same = sorted(pg.store.live_videos(), key=lambda r: r[1]) == sorted(
                     lite.store.live_videos(), key=lambda r: r[1]
                 )
         print(f"durable ingest, events/s: PostgreSQL {pg_rate:,.0f}, SQLite {lite_rate:,.0f}")
         print(f"    PostgreSQL / SQLite = {pg_rate / lite_rate:.2f}; identical counts: {same}")
+        if cluster is not None:
+            print(
+                f"    bounds on PostgreSQL ingest (bench/floors.py): in-process "
+                f"{pg_bounds['in_process']:,.0f} events/s wall; (d) deciding alone "
+                f"{pg_bounds['decide']:,.0f} events/s of its thread's CPU; (w) writing its "
+                f"{pg_bounds['batches']:.0f} batches alone {pg_bounds['write']:,.0f} events/s"
+            )
         print("server mode (append now, project asynchronously), PostgreSQL:")
         server_mode(cluster.database() if cluster else url, lines, args.rate, args.seconds)
         print(f"at the end: {speed_probe()}")
