@@ -38,6 +38,8 @@ LEDGERS = {
     "file-fast-paths": ("sqlite", "file", True),  # set-based cascades, hourly roll-ups
     "postgres": ("postgres", "server", False),
     "postgres-fast-paths": ("postgres", "server", True),
+    # in a forked writer process, two batches in flight (what `likeledger ingest` does)
+    "postgres-writer-process": ("postgres", "process", False),
 }
 
 

@@ -374,7 +374,10 @@ class Backend:
         return str(self.folder / f"kept-{next(self._kept)}.db")
 
     def open(self, commit: str = "file", *, fast: bool = False, **knobs: Any) -> Ledger:
-        """A new, empty, non-durable ledger; ``fast`` forces every shortcut on."""
+        """A new, empty, non-durable ledger; ``fast`` forces every shortcut on;
+        ``commit="process"``: PostgreSQL ingest commits in a forked writer process."""
+        if commit == "process":
+            knobs["writer_process"] = True
         return Ledger.open(self.fresh(commit), durable=False, **(FAST if fast else {}), **knobs)
 
     def examples(self, sqlite: int | None = None) -> settings:

@@ -46,9 +46,9 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-def _open(ctx: click.Context) -> Ledger:
+def _open(ctx: click.Context, *, writer_process: bool = False) -> Ledger:
     try:
-        return Ledger.open(ctx.obj["db"])
+        return Ledger.open(ctx.obj["db"], writer_process=writer_process)
     except LedgerError as exc:
         _fail(str(exc))
 
@@ -130,7 +130,7 @@ def ingest(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
     """
     pause_until_exit(ctx)
     total = IngestReport()
-    with _open(ctx) as ledger:
+    with _open(ctx, writer_process=True) as ledger:
         for name in files:
             stream = sys.stdin.buffer if name == "-" else open(name, "rb")  # noqa: SIM115
             try:

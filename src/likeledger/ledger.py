@@ -5,6 +5,7 @@ thin shells over this class; the rules it runs are the pure modules (events, rul
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from types import TracebackType
@@ -24,7 +25,7 @@ from .reconcile import reconcile
 from .results import Explanation, IngestError, IngestReport, ReconcileReport, VideoCount, Visibility
 from .rules import CAUSES, hidden_reason
 from .store import DEFAULT_DB, open_store
-from .store.base import Store
+from .store.base import BatchPipeline, Store
 from .store.workingset import KIND_CODES, ROLLUP_FROM, WorkingSet
 from .times import MAX_TS
 
@@ -50,14 +51,19 @@ class Ledger:
         durable: bool = True,
         flip_threshold: int | None = FLIP_THRESHOLD,
         rollup_from: int = ROLLUP_FROM,
+        writer_process: bool = False,
     ) -> Ledger:
         """Open (creating if needed) the ledger at ``url``, $LIKELEDGER_DB or likeledger.db.
 
         ``flip_threshold`` and ``rollup_from`` tune when set-based cascades and hourly
         roll-ups kick in; results never depend on them (the property tests check that).
+        ``writer_process``: on PostgreSQL, ingest commits its batches in a forked process,
+        two in flight (faster for big ingests; forks, so not for multi-threaded hosts).
         """
         url = url or os.environ.get("LIKELEDGER_DB") or DEFAULT_DB
-        store = open_store(url, durable=durable, rollup_from=rollup_from)
+        store = open_store(
+            url, durable=durable, rollup_from=rollup_from, writer_process=writer_process
+        )
         return cls(store, flip_threshold=flip_threshold)
 
     def close(self) -> None:
@@ -96,30 +102,28 @@ class Ledger:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         report = IngestReport()
+        submitted = _Submitted(report)
         items = iter(parsed)
         try:
             with bulk_mode(), self.store.lock(), self.store.pipeline() as pipe:
-                submitted: IngestReport | None = None
+                submitted.pipe = pipe
                 while batch := list(islice(items, batch_size)):
                     while batch:
                         ws = pipe.begin()
                         decided, batch, flip = decide_batch(ws, batch, source, self._flips())
-                        pipe.submit(ws)  # returns once the previous batch has committed
-                        if submitted is not None:
-                            report.merge(submitted)
-                        submitted = decided
+                        pipe.submit(ws)
+                        submitted.add(decided)
                         if flip is not None:  # apply it set-based, after all that came before
                             pipe.drain()
-                            report.merge(submitted)
-                            submitted = None
+                            submitted.merge_confirmed()
                             report.last_seq = self.store.apply_account_flip(_event(batch[0]), flip)
                             report.accepted += 1
                             batch = batch[1:]
         except LedgerError as exc:
+            submitted.merge_confirmed()
             exc.committed = report  # type: ignore[attr-defined]
             raise
-        if submitted is not None:
-            report.merge(submitted)
+        submitted.merge_confirmed()  # all of them: the pipeline drained on leaving its block
         return report
 
     def _flips(self) -> tuple[Store, int] | None:
@@ -257,6 +261,27 @@ def decide_batch(
             report.stale += outcome.status == "stale"
     report.rejected = len(report.errors)
     return report, [], None
+
+
+class _Submitted:
+    """The reports of submitted batches, merged into the run's report once the pipeline has
+    confirmed their commit (so an error's ``committed`` holds exactly the durable ones)."""
+
+    def __init__(self, report: IngestReport) -> None:
+        self.report = report
+        self.waiting: deque[IngestReport] = deque()
+        self.merged = 0
+        self.pipe: BatchPipeline | None = None
+
+    def add(self, decided: IngestReport) -> None:
+        self.waiting.append(decided)
+        self.merge_confirmed()
+
+    def merge_confirmed(self) -> None:
+        confirmed = self.pipe.confirmed if self.pipe is not None else 0
+        while self.merged < confirmed:
+            self.report.merge(self.waiting.popleft())
+            self.merged += 1
 
 
 def _event(item: Parsed) -> Event:

@@ -56,27 +56,50 @@ def _committed(db: str) -> int:
         return 0
 
 
-def _kill_after_the_first_commit(db: str, stream: Path) -> None:
+def _kill_after_the_first_commit(db: str, stream: Path) -> int:
+    """Kill the ingest once a batch has committed; how many processes it ran as then."""
     env = {k: v for k, v in os.environ.items() if k != "LIKELEDGER_DB"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "likeledger", "--db", db, "ingest", str(stream)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
+    command = [sys.executable, "-m", "likeledger", "--db", db, "ingest", str(stream)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    processes = 0
     try:
         deadline = time.monotonic() + 120
         while proc.poll() is None and _committed(db) == 0 and time.monotonic() < deadline:
             time.sleep(0.01)
+        processes = len(_running(command))
         proc.send_signal(signal.SIGKILL)  # right after the first commit, mid-stream
     finally:
         proc.wait(timeout=60)
+    # On PostgreSQL the ingest commits in a forked writer process (same command line):
+    # it finishes the batch it holds, sees its parent gone, and exits. None may linger.
+    deadline = time.monotonic() + 60
+    while _running(command) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(command), "the ingest's writer process outlived it"
+    return processes
+
+
+def _running(command: list[str]) -> list[int]:
+    """Pids of live processes with exactly this command line (a fork keeps its parent's)."""
+    wanted = "\0".join(command).encode() + b"\0"
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if cmdline == wanted and state != "Z":
+                found.append(int(entry.name))
+    return found
 
 
 def test_sigkill_mid_ingest_leaves_whole_batches(backend: Backend, tmp_path: Path) -> None:
     stream, db = tmp_path / "big.jsonl", backend.fresh()
     _write_stream(stream)
-    _kill_after_the_first_commit(db, stream)
+    processes = _kill_after_the_first_commit(db, stream)
+    assert processes == (2 if backend.name == "postgres" else 1)  # PostgreSQL: + its writer
 
     rows = _committed(db)
     assert rows > 0

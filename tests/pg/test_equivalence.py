@@ -1,7 +1,8 @@
 """Backend equivalence: for random event streams SQLite and PostgreSQL end identical.
 
 Same ingest reports, ledger rows, state, counts, journal (with sequence numbers) and
-explanations, whatever the batch size (pipelined commits) and the fast-path thresholds.
+explanations, whatever the batch size (pipelined commits), the fast-path thresholds and
+whether PostgreSQL commits in a writer process (two batches in flight).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ knobs = st.fixed_dictionaries(
         "batch_size": st.sampled_from([1, 7, 10_000]),
         "rollup_from": st.sampled_from([1, 512]),
         "flip_threshold": st.sampled_from([1, None]),
+        "writer_process": st.booleans(),  # PostgreSQL only: commits in a forked process
     }
 )
 
@@ -35,8 +37,11 @@ def test_sqlite_and_postgres_agree(
 ) -> None:
     lines = lines_of(stream, junk=JUNK)
     url = pg_pool.fresh()
-    batch = knob.pop("batch_size")
-    with Ledger.open(":memory:", **knob) as lite, Ledger.open(url, **knob) as pg:
+    batch, forked = knob.pop("batch_size"), knob.pop("writer_process")
+    with (
+        Ledger.open(":memory:", **knob) as lite,
+        Ledger.open(url, writer_process=forked, **knob) as pg,
+    ):
         reports = [ledger.ingest(lines, batch_size=batch) for ledger in (lite, pg)]
         assert reports[0] == reports[1]
         assert reports[1].accepted == pg.head()

@@ -26,9 +26,13 @@ def sqlite_path(url: str) -> str | None:
     return url
 
 
-def open_store(url: str, *, durable: bool = True, rollup_from: int = ROLLUP_FROM) -> Store:
+def open_store(
+    url: str, *, durable: bool = True, rollup_from: int = ROLLUP_FROM, writer_process: bool = False
+) -> Store:
     """Open the store for ``url``: a plain path or ``sqlite:///path`` is SQLite;
-    ``postgresql://`` or ``postgres://`` is PostgreSQL (needs the ``postgres`` extra)."""
+    ``postgresql://`` or ``postgres://`` is PostgreSQL (needs the ``postgres`` extra).
+    ``writer_process``: PostgreSQL ingest commits in a forked writer process (SQLite's
+    writer thread spends its time in SQLite's C code, without the GIL, and keeps it)."""
     path = sqlite_path(url)
     if path is not None:
         return SQLiteStore(path, durable=durable, rollup_from=rollup_from)
@@ -43,5 +47,7 @@ def open_store(url: str, *, durable: bool = True, rollup_from: int = ROLLUP_FROM
                 f"database URL {scheme}://...: PostgreSQL needs psycopg; "
                 "install it with: pip install 'likeledger[postgres]'"
             ) from exc
-        return PostgresStore(url, durable=durable, rollup_from=rollup_from)
+        return PostgresStore(
+            url, durable=durable, rollup_from=rollup_from, writer_process=writer_process
+        )
     raise ConfigError(f"database URL {url!r} has an unsupported scheme {scheme!r}")

@@ -21,10 +21,13 @@ if TYPE_CHECKING:
 
 
 class BatchPipeline(Protocol):
-    """Batches decided in order; ``submit`` returns once the *previous* batch committed."""
+    """Batches decided in order and committed in that order, a few at most in flight."""
+
+    confirmed: int  # how many submitted batches (the oldest) are known to have committed
 
     def begin(self) -> WorkingSet: ...
     def submit(self, ws: WorkingSet) -> None: ...
+
     def drain(self) -> None:
         """Wait until every submitted batch is committed."""
         ...

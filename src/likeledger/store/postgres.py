@@ -32,11 +32,14 @@ from .postgres_queries import PostgresQueries
 from .postgres_rows import PostgresWorkingSet
 from .postgres_sql import (
     STAGING,
+    Checkpoint,
     migrations,
     run_account_flip,
     translate_errors,
     write_checkpoint,
+    write_rows,
 )
+from .postgres_writer import WriterProcess
 from .workingset import ROLLUP_FROM, PendingRows, RowCache, WorkingSet
 
 __all__ = ["PostgresStore", "translate_errors"]
@@ -64,8 +67,17 @@ def describe(url: str) -> str:
 class PostgresStore(PostgresQueries):
     """A ledger in one PostgreSQL database (or schema, via ``options=-csearch_path=...``)."""
 
-    def __init__(self, url: str, *, durable: bool = True, rollup_from: int = ROLLUP_FROM) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        durable: bool = True,
+        rollup_from: int = ROLLUP_FROM,
+        writer_process: bool = False,
+    ) -> None:
         self.url = url
+        self.writer_process = writer_process  # ingest commits in a forked process (see there)
+        self._writer: WriterProcess | None = None
         self.where = describe(url)
         self.durable = durable
         self.cache = RowCache(rollup_from)
@@ -132,6 +144,10 @@ class PostgresStore(PostgresQueries):
             with suppress(psycopg.Error):  # a dead connection has released it already
                 self.conn.execute("SELECT pg_advisory_unlock(%s::int4, %s::int4)", self._lock_key)
 
+    def prepare_writer(self) -> None:
+        """Make this store's connection ready to commit pipelined batches."""
+        self._stage()
+
     def _stage(self) -> None:
         """Create the bulk writer's temp tables on the writer connection, once."""
         if not self._staged:
@@ -151,10 +167,26 @@ class PostgresStore(PostgresQueries):
             return ws
 
         try:
-            with threaded(self, new_ws, "likeledger-pg") as pipe:
+            with (
+                self._writer_process(),
+                threaded(self, new_ws, "likeledger-pg", depth=2 if self._writer else 1) as pipe,
+            ):
                 yield pipe
         finally:
             self.deciding = None
+
+    @contextmanager
+    def _writer_process(self) -> Iterator[None]:
+        """With ``writer_process``: batches commit in a forked child for this block."""
+        if not self.writer_process:
+            yield
+            return
+        self._writer = WriterProcess(self.url, durable=self.durable, rollup_from=self.rollup_from)
+        try:
+            yield
+        finally:
+            writer, self._writer = self._writer, None
+            writer.close()
 
     @contextmanager
     def write(self) -> Iterator[PostgresWorkingSet]:
@@ -193,15 +225,37 @@ class PostgresStore(PostgresQueries):
 
     def commit_batch(self, ws: WorkingSet, rows: PendingRows) -> None:
         """Write one decided batch in its own transaction (runs on the writer thread)."""
+        assert isinstance(ws, PostgresWorkingSet)
+        if self._writer is not None:
+            self._generation = self._writer.commit(
+                self._generation, rows, ws.fresh_edges, ws.checkpoint
+            )
+        else:
+            self.commit_rows(self._generation, rows, ws.fresh_edges, ws.checkpoint)
+
+    def commit_rows(
+        self,
+        generation: int,
+        rows: PendingRows,
+        fresh_edges: set[tuple[int, int]],
+        checkpoint: Checkpoint | None,
+    ) -> None:
+        """Commit one batch decided on top of ``generation`` of the ledger, in one
+        transaction (also the writer process's entry point)."""
+        self._generation = generation
         with translate_errors("committing a batch"), self.conn.transaction():
             head = self._claim(refresh=False)
             self._check_order(head, rows)
-            ws.write(rows)
+            write_rows(self.conn.cursor(), rows, fresh_edges=fresh_edges)
             head = rows.ledger[-1][0] if rows.ledger else head
             self._advance(head)
-            checkpoint = getattr(ws, "checkpoint", None)
             if checkpoint is not None:  # a projector's batch: its progress commits with it
                 write_checkpoint(self.conn.cursor(), checkpoint, head)
+
+    @property
+    def generation(self) -> int:
+        """``ledger_meta.generation`` as this store last wrote or saw it."""
+        return self._generation
 
     # -- the writer protocol of the module docstring ----------------------------------
     def _claim(self, *, refresh: bool) -> int:

@@ -29,6 +29,7 @@ class Prefetcher:
         keys: dict[str, Content | None]
 
         def load_keys(self, keys: list[str]) -> dict[str, Content]: ...
+        def in_flight_key(self, key: str) -> Content | None: ...
         def load_users(self, names: list[str]) -> list[User]: ...
         def load_videos(self, names: list[str]) -> list[Video]: ...
         def load_edges(self, triples: list[tuple[int, int, int]]) -> list[Edge]: ...
@@ -38,13 +39,15 @@ class Prefetcher:
     def prefetch_keys(self, keys: Iterable[str]) -> None:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
         known = self.keys
-        accepted = self.previous.keys if self.previous is not None else {}
+        in_flight: Callable[[str], Content | None] = self.in_flight_key
+        if self.previous is None or self.previous.previous is None:  # the usual: one dict
+            in_flight = (self.previous.keys if self.previous is not None else {}).get
         may_store = self.cache.may_store_key
         lookup: list[str] = []
         for key in keys:
             if key in known:
                 continue
-            content = known[key] = accepted.get(key)  # in-flight keys are not stored yet
+            content = known[key] = in_flight(key)  # in-flight keys are not stored yet
             if content is None and may_store(key):
                 lookup.append(key)
         found = self.load_keys(lookup) if lookup else {}

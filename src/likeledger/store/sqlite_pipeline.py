@@ -17,6 +17,7 @@ class InlinePipeline:
 
     def __init__(self, store: SQLiteStore) -> None:
         self.store = store
+        self.confirmed = 0
         store.refresh_cache()
 
     def begin(self) -> SQLiteWorkingSet:
@@ -26,6 +27,7 @@ class InlinePipeline:
 
     def submit(self, ws: WorkingSet) -> None:
         self.store.commit_batch(ws, ws.prepare())
+        self.confirmed += 1
 
     def drain(self) -> None:
         """Nothing is ever in flight."""

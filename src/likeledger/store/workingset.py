@@ -14,6 +14,7 @@ from :mod:`~likeledger.store.prefetch` and ledger/journal/roll-up recording from
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 
 from ..model import Edge, LikeRef, User, Video
 from .batchrows import BatchRecorder
@@ -38,7 +39,9 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
 
     def __init__(self, cache: RowCache, previous: WorkingSet | None = None) -> None:
         self.cache = cache
-        self.previous = previous  # the batch still being committed, if any: its rows overlay ours
+        # The batches still being committed, newest first through ``previous`` (the pipeline
+        # cuts the chain at its depth): their pending rows and keys overlay ours.
+        self.previous = previous
         self.dirty_users: set[User] = set()
         self.dirty_videos: set[Video] = set()
         self.dirty_edges: set[Edge] = set()
@@ -178,9 +181,9 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
         """Stored liked edges, overlaid with this transaction's unflushed edge changes."""
         only = creator.id if creator is not None else None
         refs = {ref.video: ref for ref in self.query_liked_edges(user.id, only)}
-        pending = self.dirty_edges_by_user.get(user.id, [])
-        if self.previous is not None:
-            pending = self.previous.dirty_edges_by_user.get(user.id, []) + pending
+        pending: list[Edge] = []
+        for batch in reversed([self, *self.in_flight()]):  # oldest first, ours last
+            pending += batch.dirty_edges_by_user.get(user.id, [])
         for edge in pending:
             if only is None or edge.creator == only:
                 refs[edge.video] = LikeRef(edge.video, edge.creator, edge.flagged)
@@ -193,9 +196,9 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
 
     def videos_of(self, creator: User) -> list[Video]:
         stored = [self.video_by_id(vid) for vid in self.query_video_ids_of(creator.id)]
-        fresh = self.new_videos_by_creator.get(creator.id, [])
-        if self.previous is not None:
-            fresh = self.previous.new_videos_by_creator.get(creator.id, []) + fresh
+        fresh: list[Video] = []
+        for batch in reversed([self, *self.in_flight()]):
+            fresh += batch.new_videos_by_creator.get(creator.id, [])
         unique = {video.id: video for video in stored + fresh}
         return [video for video in unique.values() if not video.deleted]
 
@@ -246,11 +249,27 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
         self.backfill = set()
 
     def seen_key(self, key: str) -> Content | None:
-        if key not in self.keys and self.previous is not None and key in self.previous.keys:
-            self.keys[key] = self.previous.keys[key]
         if key not in self.keys:
-            self.keys[key] = self._load_keys([key]).get(key)
+            content = self.in_flight_key(key)
+            self.keys[key] = content if content is not None else self._load_keys([key]).get(key)
         return self.keys[key]
+
+    def in_flight(self) -> Iterator[WorkingSet]:
+        """The batches submitted before this one and not known to be committed, newest first."""
+        batch = self.previous
+        while batch is not None:
+            yield batch
+            batch = batch.previous
+
+    def in_flight_key(self, key: str) -> Content | None:
+        """What an uncommitted earlier batch accepted under ``key`` (not stored yet)."""
+        batch = self.previous
+        while batch is not None:
+            content = batch.keys.get(key)
+            if content is not None:
+                return content
+            batch = batch.previous
+        return None
 
     def _load_keys(self, keys: list[str]) -> dict[str, Content]:
         """Stored keys among ``keys``; none can be stored when the ledger was empty at load."""
