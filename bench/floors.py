@@ -11,7 +11,8 @@ thread, so its throughput is at most the lower of:
     durable transaction per batch), with nothing being decided beside it.
 
 Both assume a core of their own; the ingest falls short of the lower one by what the
-threads cost each other (the GIL, waits). Run in a fresh process, as the CLI runs, so the
+threads cost each other (the GIL, waits). Ledgers open as ``likeledger ingest`` opens them
+(on PostgreSQL, a forked writer process). Run in a fresh process, as the CLI runs, so the
 figures are not those of a process that already holds a benchmark's data:
 
     python bench/floors.py SOURCE DECIDE_DB REPLAY_DB   (paths or postgresql:// URLs; JSON out)
@@ -50,7 +51,7 @@ def decide_and_capture(url: str, source: Path) -> tuple[int, float, float, list[
     """Ingest ``source`` into the fresh ledger at ``url`` in this process: (lines, wall s,
     deciding-thread CPU s, each batch's committed rows)."""
     batches: list[Captured] = []
-    with Ledger.open(url) as ledger, source.open("rb") as stream:
+    with Ledger.open(url, writer_process=True) as ledger, source.open("rb") as stream:
         store: Any = ledger.store
         store.commit_batch = _recording(store.commit_batch, batches)
         wall, cpu = time.perf_counter(), time.thread_time()
@@ -62,7 +63,7 @@ def decide_and_capture(url: str, source: Path) -> tuple[int, float, float, list[
 def replay_writes(url: str, batches: list[Captured]) -> float:
     """Commit the captured batches into the fresh ledger at ``url`` through its ingest
     pipeline, deciding nothing; wall seconds."""
-    with bulk_mode(), Ledger.open(url) as ledger:  # as ingest runs: the collector paused
+    with bulk_mode(), Ledger.open(url, writer_process=True) as ledger:  # as ingest runs
         store = ledger.store
         with store.lock(), store.pipeline() as pipe:
             start = time.perf_counter()

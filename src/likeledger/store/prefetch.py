@@ -29,7 +29,7 @@ class Prefetcher:
         keys: dict[str, Content | None]
 
         def load_keys(self, keys: list[str]) -> dict[str, Content]: ...
-        def in_flight_key(self, key: str) -> Content | None: ...
+        def in_flight(self) -> Iterator[WorkingSet]: ...
         def load_users(self, names: list[str]) -> list[User]: ...
         def load_videos(self, names: list[str]) -> list[Video]: ...
         def load_edges(self, triples: list[tuple[int, int, int]]) -> list[Edge]: ...
@@ -39,9 +39,7 @@ class Prefetcher:
     def prefetch_keys(self, keys: Iterable[str]) -> None:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
         known = self.keys
-        in_flight: Callable[[str], Content | None] = self.in_flight_key
-        if self.previous is None or self.previous.previous is None:  # the usual: one dict
-            in_flight = (self.previous.keys if self.previous is not None else {}).get
+        in_flight = _accepted_keys(list(self.in_flight())).get
         may_store = self.cache.may_store_key
         lookup: list[str] = []
         for key in keys:
@@ -107,6 +105,18 @@ class Prefetcher:
             else:
                 self._cache_video(row)
         missing.update(name for name in wanted if name not in cached)
+
+
+def _accepted_keys(batches: list[WorkingSet]) -> dict[str, Content | None]:
+    """What the batches in flight (newest first) accepted under each key, in one dict."""
+    if len(batches) == 1:  # the usual pipeline: its own dict, no copy
+        return batches[0].keys
+    accepted: dict[str, Content | None] = {}
+    for batch in batches:  # the newest content found wins; None means "not seen"
+        for key, content in batch.keys.items():
+            if content is not None:
+                accepted.setdefault(key, content)
+    return accepted
 
 
 _PAIR_TYPES = frozenset(("like", "unlike"))
