@@ -108,14 +108,17 @@ class Prefetcher:
 
 
 def _accepted_keys(batches: list[WorkingSet]) -> dict[str, Content | None]:
-    """What the batches in flight (newest first) accepted under each key, in one dict."""
+    """What the batches in flight (newest first) accepted under each key, in one dict.
+
+    Merging newer over older is exact: a batch decided after one that accepted a key
+    holds either nothing for that key or the same content (it saw it through this overlay);
+    ``None`` ("not seen") only where no earlier batch accepted it.
+    """
     if len(batches) == 1:  # the usual pipeline: its own dict, no copy
         return batches[0].keys
     accepted: dict[str, Content | None] = {}
-    for batch in batches:  # the newest content found wins; None means "not seen"
-        for key, content in batch.keys.items():
-            if content is not None:
-                accepted.setdefault(key, content)
+    for batch in reversed(batches):
+        accepted.update(batch.keys)
     return accepted
 
 
