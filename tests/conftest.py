@@ -26,6 +26,9 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+settings.register_profile(  # what .ci/run uses: a rare input gets more chances than locally
+    "likeledger-ci", parent=settings.get_profile("likeledger"), max_examples=200
+)
 settings.register_profile(
     "likeledger-thorough", parent=settings.get_profile("likeledger"), max_examples=500
 )
