@@ -39,13 +39,13 @@ class Prefetcher:
     def prefetch_keys(self, keys: Iterable[str]) -> None:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
         known = self.keys
-        in_flight = _accepted_keys(list(self.in_flight())).get
+        accepted = _accepted_keys(list(self.in_flight())).get
         may_store = self.cache.may_store_key
         lookup: list[str] = []
         for key in keys:
             if key in known:
                 continue
-            content = known[key] = in_flight(key)  # in-flight keys are not stored yet
+            content = known[key] = accepted(key)  # in-flight keys are not stored yet
             if content is None and may_store(key):
                 lookup.append(key)
         found = self.load_keys(lookup) if lookup else {}

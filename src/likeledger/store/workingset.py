@@ -263,13 +263,8 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
 
     def in_flight_key(self, key: str) -> Content | None:
         """What an uncommitted earlier batch accepted under ``key`` (not stored yet)."""
-        batch = self.previous
-        while batch is not None:
-            content = batch.keys.get(key)
-            if content is not None:
-                return content
-            batch = batch.previous
-        return None
+        found = (batch.keys.get(key) for batch in self.in_flight())
+        return next((content for content in found if content is not None), None)
 
     def _load_keys(self, keys: list[str]) -> dict[str, Content]:
         """Stored keys among ``keys``; none can be stored when the ledger was empty at load."""
