@@ -105,13 +105,31 @@ def pause_until_exit(ctx: click.Context) -> None:
         gc.disable()
 
 
-def read_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """Yield lines, cutting any line over the limit short so it is refused, not buffered whole."""
-    while line := stream.readline(MAX_LINE_BYTES + 2):
-        if len(line) > MAX_LINE_BYTES + 1 and not line.endswith(b"\n"):
-            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
-                pass
-        yield line
+def read_lines(stream: IO[bytes], chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """Yield lines without their ``\\n``, cutting any line over the limit short so it is
+    refused, not buffered whole.
+
+    Reads in chunks split in C: one ``readline`` per line cost about 0.7 s of a 1M-line
+    ingest. ``read1`` returns what a pipe has, so a slow producer is not waited out.
+    """
+    read = getattr(stream, "read1", stream.read)
+    start, cut = b"", False  # a line's start that a chunk ended in; skipping a cut line's rest
+    while chunk := read(chunk_size):
+        *ended, rest = chunk.split(b"\n")
+        if ended:
+            if cut:
+                del ended[0]  # the end of a line already yielded, cut short
+            else:
+                ended[0] = start + ended[0]
+            start, cut = b"", False
+            yield from ended
+        if not cut:
+            start += rest
+            if len(start) > MAX_LINE_BYTES + 1:  # over the limit, its end not even read
+                yield start[: MAX_LINE_BYTES + 2]
+                start, cut = b"", True
+    if start:
+        yield start
 
 
 @cli.command()
