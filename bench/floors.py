@@ -35,22 +35,21 @@ from likeledger.ledger import Ledger
 from likeledger.store.rows import PendingRows
 from likeledger.store.workingset import WorkingSet
 
-Captured = tuple[PendingRows, Any]  # the rows and, on PostgreSQL, the batch's fresh edges
 Commit = Callable[[WorkingSet, PendingRows], None]
 
 
-def _recording(commit: Commit, into: list[Captured]) -> Commit:
+def _recording(commit: Commit, into: list[PendingRows]) -> Commit:
     def commit_and_keep(ws: WorkingSet, rows: PendingRows) -> None:
         commit(ws, rows)
-        into.append((rows, getattr(ws, "fresh_edges", None)))  # nothing mutates them later
+        into.append(rows)  # nothing mutates them later
 
     return commit_and_keep
 
 
-def decide_and_capture(url: str, source: Path) -> tuple[int, float, float, list[Captured]]:
+def decide_and_capture(url: str, source: Path) -> tuple[int, float, float, list[PendingRows]]:
     """Ingest ``source`` into the fresh ledger at ``url`` in this process: (lines, wall s,
     deciding-thread CPU s, each batch's committed rows)."""
-    batches: list[Captured] = []
+    batches: list[PendingRows] = []
     with Ledger.open(url, writer_process=True) as ledger, source.open("rb") as stream:
         store: Any = ledger.store
         store.commit_batch = _recording(store.commit_batch, batches)
@@ -60,18 +59,16 @@ def decide_and_capture(url: str, source: Path) -> tuple[int, float, float, list[
     return report.accepted + report.duplicates + report.rejected, wall, cpu, batches
 
 
-def replay_writes(url: str, batches: list[Captured]) -> float:
+def replay_writes(url: str, batches: list[PendingRows]) -> float:
     """Commit the captured batches into the fresh ledger at ``url`` through its ingest
     pipeline, deciding nothing; wall seconds."""
     with bulk_mode(), Ledger.open(url, writer_process=True) as ledger:  # as ingest runs
         store = ledger.store
         with store.lock(), store.pipeline() as pipe:
             start = time.perf_counter()
-            for rows, fresh_edges in batches:
+            for rows in batches:
                 ws: Any = pipe.begin()
                 ws.prepare = lambda rows=rows: rows
-                if fresh_edges is not None:
-                    ws.fresh_edges = fresh_edges
                 pipe.submit(ws)
             pipe.drain()
             return time.perf_counter() - start

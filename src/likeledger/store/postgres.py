@@ -227,17 +227,14 @@ class PostgresStore(PostgresQueries):
         """Write one decided batch in its own transaction (runs on the writer thread)."""
         assert isinstance(ws, PostgresWorkingSet)
         if self._writer is not None:
-            self._generation = self._writer.commit(
-                self._generation, rows, ws.fresh_edges, ws.checkpoint
-            )
+            self._generation = self._writer.commit(self._generation, rows, ws.checkpoint)
         else:
-            self.commit_rows(self._generation, rows, ws.fresh_edges, ws.checkpoint)
+            self.commit_rows(self._generation, rows, ws.checkpoint)
 
     def commit_rows(
         self,
         generation: int,
         rows: PendingRows,
-        fresh_edges: set[tuple[int, int]],
         checkpoint: Checkpoint | None,
     ) -> None:
         """Commit one batch decided on top of ``generation`` of the ledger, in one
@@ -246,7 +243,7 @@ class PostgresStore(PostgresQueries):
         with translate_errors("committing a batch"), self.conn.transaction():
             head = self._claim(refresh=False)
             self._check_order(head, rows)
-            write_rows(self.conn.cursor(), rows, fresh_edges=fresh_edges)
+            write_rows(self.conn.cursor(), rows)
             head = rows.ledger[-1][0] if rows.ledger else head
             self._advance(head)
             if checkpoint is not None:  # a projector's batch: its progress commits with it

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..events import Event
 from ..model import Edge, LikeRef, User, Video
 from .postgres_sql import PAIRS, Checkpoint, translate_errors, write_rows
-from .workingset import Content, PendingRows, RowCache, WorkingSet
+from .workingset import EDGE_ROW, Content, PendingRows, RowCache, WorkingSet
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -58,8 +58,7 @@ class PostgresWorkingSet(WorkingSet):
         super().__init__(cache, previous)
         self.conn = conn
         self.writer = writer or conn
-        self.new_edges: set[tuple[int, int]] = set()  # (user, video) pairs added since prepare
-        self.fresh_edges: set[tuple[int, int]] = set()  # those of the prepared rows
+        self.new_edges: set[Edge] = set()  # edges added since prepare: no stored row yet
         self.stored_likes: dict[int, list[LikeRef]] = {}  # prefetched query_liked_edges
         # Accounts with a larger id were created in this batch, after its prefetch: they
         # have no stored rows to look up. (No prefetch, no such accounts.)
@@ -69,16 +68,22 @@ class PostgresWorkingSet(WorkingSet):
     # -- what this backend adds to the shared working set --------------------------------
     def add_edge(self, user: User, video: Video) -> Edge:
         """An edge no stored row has: its row can be appended, not upserted."""
-        self.new_edges.add((user.id, video.id))
-        return super().add_edge(user, video)
+        edge = super().add_edge(user, video)
+        self.new_edges.add(edge)
+        return edge
 
     def prepare(self) -> PendingRows:
+        """The base rows, with the new edges first and counted in ``fresh_edges``."""
+        fresh, self.new_edges = self.new_edges, set()
+        self.dirty_edges -= fresh
+        fresh_rows = list(map(EDGE_ROW, fresh))
         rows = super().prepare()
-        self.fresh_edges, self.new_edges = self.new_edges, set()
+        rows.edges = fresh_rows + rows.edges
+        rows.fresh_edges = len(fresh_rows)
         return rows
 
     def write(self, rows: PendingRows) -> None:
-        write_rows(self.writer.cursor(), rows, fresh_edges=self.fresh_edges)
+        write_rows(self.writer.cursor(), rows)
 
     def prefetch(self, events: list[Event]) -> None:
         """Also fetch, in two queries, what cascades would otherwise ask one round trip at a
@@ -98,22 +103,22 @@ class PostgresWorkingSet(WorkingSet):
 
     def _cascade_subjects(self, events: list[Event]) -> tuple[set[tuple[int, int]], set[int]]:
         """(block pairs to look up, accounts whose liked edges cascades will ask for)."""
-        users, videos = self.cache.users, self.cache.videos
+        users, videos, blocking = self.cache.users, self.cache.videos, self.cache.blocking
         pairs: set[tuple[int, int]] = set()
         accounts: set[int] = set()
         for event in events:
             data, etype = event.data, event.type
-            if etype in _LIKES:  # most events: one lookup unless the liker has blocks
-                user = users.get(data["user"])
-                if user is not None and user.blocks:
-                    video = videos.get(data["video"])
-                    if video is not None:
+            if etype in _LIKES:  # most events: nothing to do unless the liker has blocks
+                if data["user"] in blocking:
+                    user, video = users.get(data["user"]), videos.get(data["video"])
+                    if user is not None and video is not None:
                         pairs.update(((user.id, video.creator), (video.creator, user.id)))
             elif etype in _BLOCKS:
                 a, b = users.get(data["blocker"]), users.get(data["blocked"])
                 if a is not None and b is not None:
                     pairs.update(((a.id, b.id), (b.id, a.id)))
-                    accounts.update((a.id, b.id))
+                # Each known side's likes, even when the other side is new in this batch.
+                accounts.update(user.id for user in (a, b) if user is not None)
             elif etype in _ACCOUNT_WIDE and "video" not in data:
                 user = users.get(data["user"])
                 if user is not None:

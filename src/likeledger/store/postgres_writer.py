@@ -9,10 +9,10 @@ measurements).
 
 The protocol, one pipe: the parent starts the child before its writer thread exists and
 waits for ``("ready", None)``. Then, per batch, it sends one marshalled request (the
-generation it expects, the batch's ``PendingRows`` fields, its fresh edges, a projector's
-checkpoint) and gets ``("ok", generation)`` once the batch committed, or ``("error",
-message)``. An empty message asks the child to exit; so does the end of the pipe when the
-parent dies: the batch the child is committing then commits or rolls back whole.
+generation it expects, the batch's ``PendingRows`` fields, a projector's checkpoint) and
+gets ``("ok", generation)`` once the batch committed, or ``("error", message)``. An
+empty message asks the child to exit; so does the end of the pipe when the parent dies:
+the batch the child is committing then commits or rolls back whole.
 """
 
 from __future__ import annotations
@@ -57,18 +57,11 @@ class WriterProcess:
             self.close()
             raise
 
-    def commit(
-        self,
-        generation: int,
-        rows: PendingRows,
-        fresh_edges: set[tuple[int, int]],
-        checkpoint: Checkpoint | None,
-    ) -> int:
+    def commit(self, generation: int, rows: PendingRows, checkpoint: Checkpoint | None) -> int:
         """Commit one batch in the child; the ledger's generation after it."""
         request = (
             generation,
             tuple(getattr(rows, name) for name in _FIELDS),
-            fresh_edges,
             astuple(checkpoint) if checkpoint is not None else None,
         )
         try:
@@ -134,12 +127,11 @@ def _next(pipe: Connection) -> bytes:
 
 
 def _commit(store: PostgresStore, request: bytes) -> tuple[str, Any]:
-    generation, row_fields, fresh_edges, checkpoint = marshal.loads(request)
+    generation, row_fields, checkpoint = marshal.loads(request)
     try:
         store.commit_rows(
             generation,
             PendingRows(*row_fields),
-            fresh_edges,
             Checkpoint(*checkpoint) if checkpoint is not None else None,
         )
     except LedgerError as exc:

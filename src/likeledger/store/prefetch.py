@@ -29,7 +29,7 @@ class Prefetcher:
         keys: dict[str, Content | None]
 
         def load_keys(self, keys: list[str]) -> dict[str, Content]: ...
-        def in_flight(self) -> Iterator[WorkingSet]: ...
+        def in_flight_key(self, key: str) -> Content | None: ...
         def load_users(self, names: list[str]) -> list[User]: ...
         def load_videos(self, names: list[str]) -> list[Video]: ...
         def load_edges(self, triples: list[tuple[int, int, int]]) -> list[Edge]: ...
@@ -39,14 +39,17 @@ class Prefetcher:
     def prefetch_keys(self, keys: Iterable[str]) -> None:
         """Look up many idempotency keys at once (one query per chunk, not per event)."""
         known = self.keys
-        accepted = _accepted_keys(list(self.in_flight())).get
         may_store = self.cache.may_store_key
-        lookup: list[str] = []
+        written: list[str] = []
         for key in keys:
-            if key in known:
-                continue
-            content = known[key] = accepted(key)  # in-flight keys are not stored yet
-            if content is None and may_store(key):
+            if key not in known:
+                known[key] = None
+                if may_store(key):  # else neither stored nor in flight: never seen
+                    written.append(key)
+        lookup: list[str] = []
+        for key in written:
+            content = known[key] = self.in_flight_key(key)  # in-flight keys are not stored yet
+            if content is None:
                 lookup.append(key)
         found = self.load_keys(lookup) if lookup else {}
         for key in lookup:
@@ -105,21 +108,6 @@ class Prefetcher:
             else:
                 self._cache_video(row)
         missing.update(name for name in wanted if name not in cached)
-
-
-def _accepted_keys(batches: list[WorkingSet]) -> dict[str, Content | None]:
-    """What the batches in flight (newest first) accepted under each key, in one dict.
-
-    Merging newer over older is exact: a batch decided after one that accepted a key
-    holds either nothing for that key or the same content (it saw it through this overlay);
-    ``None`` ("not seen") only where no earlier batch accepted it.
-    """
-    if len(batches) == 1:  # the usual pipeline: its own dict, no copy
-        return batches[0].keys
-    accepted: dict[str, Content | None] = {}
-    for batch in reversed(batches):
-        accepted.update(batch.keys)
-    return accepted
 
 
 _PAIR_TYPES = frozenset(("like", "unlike"))

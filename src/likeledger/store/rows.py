@@ -29,6 +29,9 @@ class PendingRows:
     rollup: list[tuple[int, int, int, int, int, int]]
     backfill: list[tuple[int, int]]
     impressions: list[tuple[int, int, str, int]]
+    # The first ``fresh_edges`` edges have no stored row yet: a backend may append them
+    # instead of upserting (PostgreSQL does; SQLite upserts them all).
+    fresh_edges: int = 0
 
 
 ROLLUP_FROM = 512  # subjects with more journal entries than this get hourly roll-ups
@@ -49,6 +52,9 @@ class RowCache:
         self.videos_by_id: dict[int, Video] = {}
         self.edges: dict[tuple[int, int], Edge | None] = {}
         self.blocks: dict[tuple[int, int], bool] = {}
+        # Names of cached accounts that block or are blocked: which likes may need a block
+        # lookup (a prefetch hint only: a name missing here costs one query, never a result).
+        self.blocking: set[str] = set()
         self.follows: dict[tuple[int, int], bool] = {}
         self.next_user_id = 0
         self.next_video_id = 0
@@ -93,6 +99,6 @@ class RowCache:
     def forget_counts(self) -> None:
         """After an account-wide change: drop the accounts and videos (their counts moved)
         and reload the head; edges, blocks, follows and keys are unchanged, so they stay."""
-        self.users, self.users_by_id = {}, {}
+        self.users, self.users_by_id, self.blocking = {}, {}, set()
         self.videos, self.videos_by_id = {}, {}
         self.valid = False

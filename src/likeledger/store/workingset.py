@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from operator import attrgetter
 
 from ..model import Edge, LikeRef, User, Video
 from .batchrows import BatchRecorder
@@ -32,6 +33,10 @@ __all__ = [
     "RowCache",
     "WorkingSet",
 ]
+
+
+# An edge's row as ``PendingRows.edges`` holds it (a C-level getter: one per changed edge).
+EDGE_ROW = attrgetter("user", "creator", "video", "liked", "ts", "flagged")
 
 
 class WorkingSet(Prefetcher, BatchRecorder, ABC):
@@ -169,6 +174,10 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
         for user in (blocker, blocked):
             user.blocks += 1 if on else -1
             self.dirty_users.add(user)
+            if user.blocks:
+                self.cache.blocking.add(user.name)
+            else:
+                self.cache.blocking.discard(user.name)
 
     def follows(self, follower: int, followee: int) -> bool:
         return self._pair(self.cache.follows, "follows", follower, followee)
@@ -227,9 +236,7 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
                 (v.id, v.name, v.creator, v.visibility, v.moderation, v.deleted, v.likes, v.entries)
                 for v in self.dirty_videos
             ],
-            edges=[
-                (e.user, e.creator, e.video, e.liked, e.ts, e.flagged) for e in self.dirty_edges
-            ],
+            edges=list(map(EDGE_ROW, self.dirty_edges)),
             blocks=list(self.dirty_blocks.items()),
             follows=list(self.dirty_follows.items()),
             ledger=self.ledger_rows,
@@ -293,6 +300,8 @@ class WorkingSet(Prefetcher, BatchRecorder, ABC):
         self.cache.missing_users.discard(user.name)
         self.cache.users[user.name] = user
         self.cache.users_by_id[user.id] = user
+        if user.blocks:
+            self.cache.blocking.add(user.name)
 
     def _cache_video(self, video: Video) -> None:
         self.cache.missing_videos.discard(video.name)
