@@ -97,6 +97,7 @@ def apply(state: State, event: Event) -> Outcome:
 
 
 _LIKE_TYPES: Final = frozenset(("like", "unlike"))
+_new = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +187,11 @@ def _counted(state: State, video: Video, creator: User, delta: int) -> Outcome:
     cause = "like" if delta > 0 else "unlike"
     video.likes += delta
     state.touch(video)
-    changes = [Change(VIDEO, video.id, delta, cause)]
+    # tuple.__new__ builds the named tuple without its Python-level __new__: half the cost,
+    # and this runs for most events.
+    changes = [_new(Change, (VIDEO, video.id, delta, cause))]
     if video.in_total:
         creator.total += delta
         state.touch(creator)
-        changes.append(Change(CREATOR, creator.id, delta, cause))
+        changes.append(_new(Change, (CREATOR, creator.id, delta, cause)))
     return Outcome("accepted", changes=changes)
