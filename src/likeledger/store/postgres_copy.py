@@ -4,8 +4,8 @@ The journals are most of a batch's rows and hold nothing but integers. psycopg's
 ``Copy.write_row`` costs a Python call per row; here a batch's journal rows become one
 numpy array, are sorted and split there, and are encoded in PostgreSQL's binary ``COPY``
 format with a single structured-array copy (measured on 50 batches of 33,700 rows:
-0.26 s from tuples to COPY data, against 0.93 s for only splitting and sorting them in
-Python, before ``write_row``).
+0.26 s to read the tuples in and 0.26 s to split, sort and encode them, against 0.93 s for
+only splitting and sorting them in Python, before a ``write_row`` per row).
 """
 
 from __future__ import annotations

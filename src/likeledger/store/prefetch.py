@@ -16,16 +16,12 @@ from ..events import USER_FIELDS, Event
 from ..model import Edge, User, Video
 from .rows import Content, RowCache
 
-if TYPE_CHECKING:
-    from .workingset import WorkingSet
-
 
 class Prefetcher:
     """Set-based loading of one batch's rows into the working set's cache."""
 
     if TYPE_CHECKING:  # provided by WorkingSet
         cache: RowCache
-        previous: WorkingSet | None
         keys: dict[str, Content | None]
 
         def load_keys(self, keys: list[str]) -> dict[str, Content]: ...
@@ -44,7 +40,9 @@ class Prefetcher:
         for key in keys:
             if key not in known:
                 known[key] = None
-                if may_store(key):  # else neither stored nor in flight: never seen
+                # Not may_store: neither stored nor recorded by this process (in flight or
+                # committed), so never seen.
+                if may_store(key):
                     written.append(key)
         lookup: list[str] = []
         for key in written:

@@ -73,7 +73,8 @@ class RowCache:
 
     def may_store_key(self, key: str) -> bool:
         """Whether idempotency key ``key`` can be in the stored ledger (so needs a lookup):
-        any key once the ledger held rows when loaded, else only keys this process wrote."""
+        any key once the ledger held rows when loaded, else only keys this process recorded
+        since (in flight or committed)."""
         return self.stored_head != 0 or key in self.written_keys
 
     def size(self) -> int:
